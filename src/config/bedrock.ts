@@ -1,0 +1,18 @@
+import { envInteger, envList, envOptionalString, envStringMap, setting } from "./define.js";
+
+export const bedrockSettings = {
+  AWS_REGION: setting(envOptionalString(), "AWS region of Bedrock and of the other AWS services used."),
+  AWS_BEDROCK_REGIONS: setting(
+    envList(),
+    "Bedrock regions (JSON array or comma-separated); the first is used for Bedrock calls. Defaults to AWS_REGION.",
+  ),
+  MODEL_CACHE_SECONDS: setting(envInteger(900, 0), "How long the Bedrock model list is cached."),
+  MODEL_ALIASES: setting(
+    envStringMap(),
+    'JSON object of short model names to Bedrock ids, e.g. {"fast":"amazon.nova-micro-v1:0"}.',
+  ),
+  BEDROCK_MAX_ATTEMPTS: setting(
+    envInteger(1, 1, 10),
+    "Attempts per Bedrock call. 1 (the default) leaves retries to the client, which honours retry-after.",
+  ),
+};

@@ -1,0 +1,33 @@
+import type { z } from "zod";
+import { bedrockSettings } from "./bedrock.js";
+import type { SettingGroup, SettingValues } from "./define.js";
+import { serverSettings } from "./server.js";
+
+/** Every environment variable Aegis reads, grouped by concern. */
+export const settings = {
+  ...serverSettings,
+  ...bedrockSettings,
+} satisfies SettingGroup;
+
+export type Config = SettingValues<typeof settings> & { region: string };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parse the environment once. Throws ConfigError naming the first bad variable; never echoes a value of a secret. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, unknown> = {};
+  for (const [name, definition] of Object.entries(settings)) {
+    const result = (definition.schema as z.ZodType).safeParse(env[name]);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? "invalid value"}`);
+    }
+    values[name] = result.data;
+  }
+  const config = values as SettingValues<typeof settings>;
+  const region =
+    config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  return { ...config, region };
+}

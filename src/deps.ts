@@ -1,0 +1,27 @@
+import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
+import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
+import type { BedrockRuntime } from "./bedrock/transport.js";
+import type { Config } from "./config/index.js";
+import { dataUrlOnlyLoader } from "./media/data-url.js";
+import type { MediaLoader } from "./media/types.js";
+
+/** Everything the routes need from the outside world, passed in so tests can start the real app on port 0. */
+export interface Deps {
+  bedrock: BedrockRuntime;
+  catalogue: ModelCatalogue;
+  /** A fresh loader per request (it bounds that request's downloads). */
+  mediaLoader: () => MediaLoader;
+  now: () => number;
+  close: () => Promise<void>;
+}
+
+export function createDeps(config: Config): Deps {
+  const bedrock = createSdkRuntime({ region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS });
+  return {
+    bedrock,
+    catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
+    mediaLoader: () => dataUrlOnlyLoader,
+    now: Date.now,
+    close: async () => bedrock.destroy(),
+  };
+}

@@ -1,0 +1,232 @@
+import type {
+  ContentBlock,
+  ConverseStreamCommandInput,
+  InferenceConfiguration,
+  Message,
+  SystemContentBlock,
+  Tool,
+  ToolChoice,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { DocumentType } from "@smithy/types";
+import { reasoningFields } from "../../bedrock/reasoning.js";
+import { invalidRequest } from "../../errors.js";
+import { documentName } from "../../media/formats.js";
+import type { MediaLoader } from "../../media/types.js";
+import { type ChatMessage, type ChatRequest, ignoredOpenAiFields, type UserPart } from "./chat-schema.js";
+
+/** JSON values as the SDK types them. */
+type Document = Record<string, DocumentType>;
+
+function textOf(content: string | { text: string }[]): string {
+  return typeof content === "string" ? content : content.map((part) => part.text).join("");
+}
+
+function parseToolArguments(text: string, param: string): Document {
+  if (text.trim() === "") return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Document;
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidRequest("Tool call arguments must be a JSON object encoded as a string.", param);
+}
+
+async function userBlocks(
+  content: string | UserPart[],
+  param: string,
+  media: MediaLoader,
+): Promise<ContentBlock[]> {
+  if (typeof content === "string") return [{ text: content }];
+  return Promise.all(
+    content.map(async (part, index): Promise<ContentBlock> => {
+      const at = `${param}[${index}]`;
+      switch (part.type) {
+        case "text":
+          return { text: part.text };
+        case "image_url": {
+          const loaded = await media.load(part.image_url.url, "image", `${at}.image_url.url`);
+          if (loaded.kind !== "image") throw invalidRequest("Expected an image.", `${at}.image_url.url`);
+          return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
+        }
+        case "file": {
+          const url = part.file.file_data ?? part.file.file_url;
+          if (!url) {
+            throw invalidRequest(
+              "Uploaded file ids are not supported; send the file as file_data (a base64 data URL).",
+              `${at}.file`,
+            );
+          }
+          const loaded = await media.load(url, "document", `${at}.file.file_data`);
+          if (loaded.kind === "image")
+            return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
+          return {
+            document: {
+              format: loaded.format,
+              name: documentName(part.file.filename, index),
+              source: { bytes: loaded.bytes },
+            },
+          };
+        }
+        case "input_audio":
+          throw invalidRequest("Audio input is not supported by the Bedrock Converse API.", at);
+      }
+    }),
+  );
+}
+
+type SystemMessage = Extract<ChatMessage, { role: "system" | "developer" }>;
+type TurnMessage = Exclude<ChatMessage, SystemMessage>;
+const isSystem = (message: ChatMessage): message is SystemMessage =>
+  message.role === "system" || message.role === "developer";
+
+async function toConverseMessage(message: TurnMessage, param: string, media: MediaLoader): Promise<Message> {
+  switch (message.role) {
+    case "user":
+      return { role: "user", content: await userBlocks(message.content, `${param}.content`, media) };
+    case "tool":
+      return {
+        role: "user",
+        content: [
+          { toolResult: { toolUseId: message.tool_call_id, content: [{ text: textOf(message.content) }] } },
+        ],
+      };
+    case "assistant": {
+      const content: ContentBlock[] = [];
+      const text =
+        typeof message.content === "string"
+          ? message.content
+          : (message.content ?? []).map((part) => (part.type === "text" ? part.text : part.refusal)).join("");
+      // Bedrock rejects blank text blocks, and assistants that only call tools often send "".
+      if (text.trim() !== "") content.push({ text });
+      for (const [index, call] of (message.tool_calls ?? []).entries()) {
+        content.push({
+          toolUse: {
+            toolUseId: call.id,
+            name: call.function.name,
+            input: parseToolArguments(
+              call.function.arguments,
+              `${param}.tool_calls[${index}].function.arguments`,
+            ),
+          },
+        });
+      }
+      if (content.length === 0) content.push({ text: "(empty)" });
+      return { role: "assistant", content };
+    }
+  }
+}
+
+/** Bedrock wants strictly alternating roles: consecutive messages of one role become one turn. */
+function mergeSameRole(messages: Message[]): Message[] {
+  const merged: Message[] = [];
+  for (const message of messages) {
+    const last = merged.at(-1);
+    if (last && last.role === message.role)
+      last.content = [...(last.content ?? []), ...(message.content ?? [])];
+    else merged.push({ role: message.role, content: [...(message.content ?? [])] });
+  }
+  return merged;
+}
+
+function toolSettings(request: ChatRequest): { tools: Tool[]; toolChoice?: ToolChoice } | undefined {
+  const tools = request.tools ?? [];
+  if (tools.length === 0 || request.tool_choice === "none") return undefined;
+  const converseTools = tools.map(
+    (tool) =>
+      ({
+        toolSpec: {
+          name: tool.function.name,
+          ...(tool.function.description ? { description: tool.function.description } : {}),
+          inputSchema: { json: (tool.function.parameters ?? { type: "object", properties: {} }) as Document },
+        },
+      }) as Tool,
+  );
+  const choice = request.tool_choice;
+  if (choice === undefined || choice === null || choice === "auto") return { tools: converseTools };
+  if (choice === "required") return { tools: converseTools, toolChoice: { any: {} } };
+  if (!tools.some((tool) => tool.function.name === choice.function.name)) {
+    throw invalidRequest(
+      `tool_choice names "${choice.function.name}", which is not in tools.`,
+      "tool_choice",
+    );
+  }
+  return { tools: converseTools, toolChoice: { tool: { name: choice.function.name } } };
+}
+
+function passThroughFields(request: ChatRequest): Document {
+  const extra: Document = {};
+  for (const [key, value] of Object.entries(request)) {
+    if (!ignoredOpenAiFields.has(key) && value !== undefined) extra[key] = value as DocumentType;
+  }
+  return extra;
+}
+
+const jsonObjectInstruction =
+  "Respond only with a single valid JSON object. Do not wrap it in Markdown or add any text around it.";
+
+/**
+ * OpenAI chat request → Converse input (the same shape serves Converse and ConverseStream).
+ * `modelId` is the Bedrock id the caller's model name resolved to.
+ */
+export async function toConverseInput(
+  request: ChatRequest,
+  modelId: string,
+  media: MediaLoader,
+): Promise<ConverseStreamCommandInput> {
+  const system: SystemContentBlock[] = [];
+  const turns: Promise<Message>[] = [];
+  request.messages.forEach((message, index) => {
+    if (isSystem(message)) {
+      const text = textOf(message.content);
+      if (text.trim() !== "") system.push({ text });
+      return;
+    }
+    turns.push(toConverseMessage(message, `messages[${index}]`, media));
+  });
+  const messages = mergeSameRole(await Promise.all(turns));
+  if (messages.length === 0) {
+    throw invalidRequest("messages must contain at least one user or assistant message.", "messages");
+  }
+
+  const inference: InferenceConfiguration = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
+  if (request.temperature != null) inference.temperature = request.temperature;
+  if (request.top_p != null) inference.topP = request.top_p;
+  if (request.stop != null)
+    inference.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+
+  let additional = passThroughFields(request);
+  if (request.reasoning_effort && request.reasoning_effort !== "none") {
+    additional = {
+      ...additional,
+      ...(reasoningFields(modelId, request.reasoning_effort, inference) as Document),
+    };
+  }
+
+  const input: ConverseStreamCommandInput = { modelId, messages };
+  const format = request.response_format;
+  if (format?.type === "json_object") system.push({ text: jsonObjectInstruction });
+  if (format?.type === "json_schema") {
+    const schema = format.json_schema.schema ?? { type: "object" };
+    input.outputConfig = {
+      textFormat: {
+        type: "json_schema",
+        structure: {
+          jsonSchema: {
+            schema: JSON.stringify(schema),
+            name: format.json_schema.name,
+            ...(format.json_schema.description ? { description: format.json_schema.description } : {}),
+          },
+        },
+      },
+    };
+  }
+  if (system.length > 0) input.system = system;
+  if (Object.keys(inference).length > 0) input.inferenceConfig = inference;
+  const tools = toolSettings(request);
+  if (tools) input.toolConfig = tools;
+  if (Object.keys(additional).length > 0) input.additionalModelRequestFields = additional;
+  return input;
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { mapBedrockError } from "../../bedrock/errors.js";
+import type { Deps } from "../../deps.js";
+import { toGatewayError } from "../../errors.js";
+import { abortOnDisconnect } from "../../http/disconnect.js";
+import { writeSse } from "../../http/sse.js";
+import { parseBody } from "../../http/validate.js";
+import { toConverseInput } from "./chat-request.js";
+import { toChatCompletion } from "./chat-response.js";
+import { chatRequestSchema } from "./chat-schema.js";
+import { ChatStreamTranslator } from "./chat-stream.js";
+import { openAiErrorBody } from "./errors.js";
+
+const completionId = () => `chatcmpl-${randomBytes(12).toString("base64url")}`;
+
+export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) => string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = parseBody(chatRequestSchema, request.body);
+    const input = await toConverseInput(body, resolveModel(body.model), deps.mediaLoader());
+    const signal = abortOnDisconnect(reply);
+    const id = completionId();
+    const created = Math.floor(deps.now() / 1000);
+
+    if (!body.stream) {
+      const output = await deps.bedrock.converse(input, signal).catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
+      return toChatCompletion(output, id, body.model, created);
+    }
+
+    const events = await deps.bedrock.converseStream(input, signal).catch((error: unknown) => {
+      throw mapBedrockError(error);
+    });
+    const translator = new ChatStreamTranslator(
+      id,
+      body.model,
+      created,
+      body.stream_options?.include_usage === true,
+    );
+    async function* frames(): AsyncGenerator<string> {
+      try {
+        for await (const event of events) {
+          const chunk = translator.translate(event);
+          if (chunk) yield `data: ${JSON.stringify(chunk)}\n\n`;
+        }
+        yield "data: [DONE]\n\n";
+      } catch (error) {
+        if (signal.aborted) return;
+        const gatewayError = mapBedrockError(error);
+        request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
+        yield `data: ${JSON.stringify(openAiErrorBody(gatewayError))}\n\n`;
+      }
+    }
+    await writeSse(reply, frames(), signal);
+  };
+}

@@ -1,0 +1,53 @@
+import { invalidRequest } from "../errors.js";
+import { documentFormatOf, imageFormatOf, sniffImageFormat } from "./formats.js";
+import type { LoadedMedia, MediaLoader } from "./types.js";
+
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decode a `data:<mime>;base64,<payload>` URL into image or document bytes. */
+export function decodeDataUrl(url: string, expected: "image" | "document", param: string): LoadedMedia {
+  const comma = url.indexOf(",");
+  const header = comma > 5 ? url.slice(5, comma) : "";
+  const parts = header.split(";");
+  const mime = (parts[0] ?? "").trim().toLowerCase();
+  if (comma < 0 || !parts.slice(1).some((part) => part.trim().toLowerCase() === "base64")) {
+    throw invalidRequest(
+      "Only base64 data URLs (data:<type>;base64,...) are supported.",
+      param,
+      "invalid_data_url",
+    );
+  }
+  const payload = url.slice(comma + 1).replace(/\s+/g, "");
+  if (payload === "" || payload.length % 4 === 1 || !base64Pattern.test(payload)) {
+    throw invalidRequest("The data URL does not contain valid base64.", param, "invalid_data_url");
+  }
+  const bytes = Buffer.from(payload, "base64");
+  if (expected === "image") {
+    const format = imageFormatOf(mime) ?? sniffImageFormat(bytes);
+    if (!format) {
+      throw invalidRequest(
+        `Unsupported image type "${mime || "unknown"}"; use png, jpeg, gif or webp.`,
+        param,
+        "unsupported_media_type",
+      );
+    }
+    return { kind: "image", format, bytes };
+  }
+  const format = documentFormatOf(mime);
+  if (!format) {
+    throw invalidRequest(
+      `Unsupported document type "${mime || "unknown"}"; use pdf, csv, doc, docx, xls, xlsx, html, txt or md.`,
+      param,
+      "unsupported_media_type",
+    );
+  }
+  return { kind: "document", format, bytes };
+}
+
+/** The loader used when remote fetching is not available: data URLs only. */
+export const dataUrlOnlyLoader: MediaLoader = {
+  async load(url, expected, param) {
+    if (url.slice(0, 5).toLowerCase() === "data:") return decodeDataUrl(url, expected, param);
+    throw invalidRequest("Only data: URLs are accepted for media in this deployment.", param, "invalid_url");
+  },
+};

@@ -1,0 +1,72 @@
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../src/app.js";
+import { type Config, loadConfig } from "../../src/config/index.js";
+import { createDeps, type Deps } from "../../src/deps.js";
+import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../../src/emulator/server.js";
+import { loggerOptions } from "../../src/logging.js";
+
+export interface RunningGateway {
+  url: string;
+  app: FastifyInstance;
+  config: Config;
+  deps: Deps;
+  /** Every log line the gateway wrote, as JSON text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Points the AWS SDK at the emulator the way a user would: through the standard environment variables. */
+export function useEmulatorEnvironment(emulator: Emulator): void {
+  process.env.AWS_ENDPOINT_URL = emulator.url;
+  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+  process.env.AWS_REGION = "us-east-1";
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+}
+
+/** A real gateway on a random loopback port, talking to the emulator through the real AWS SDK. */
+export async function startGateway(
+  emulator: Emulator,
+  env: Record<string, string> = {},
+  deps?: (config: Config) => Deps,
+): Promise<RunningGateway> {
+  useEmulatorEnvironment(emulator);
+  const config = loadConfig({ AWS_REGION: "us-east-1", LOG_LEVEL: "debug", ...env });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = { ...(loggerOptions(config.LOG_LEVEL) as object), stream };
+  const gatewayDeps = deps ? deps(config) : createDeps(config);
+  const app = await buildApp(config, gatewayDeps, { logger });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    config,
+    deps: gatewayDeps,
+    logs,
+    close: () => app.close(),
+  };
+}
+
+/** An emulator and a gateway in front of it, for a test file. */
+export async function startStack(env: Record<string, string> = {}) {
+  const emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
+  const gateway = await startGateway(emulator, env);
+  return {
+    emulator,
+    gateway,
+    async close() {
+      await gateway.close();
+      await emulator.close();
+    },
+  };
+}
