@@ -15,7 +15,17 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts a node program and waits until `readyUrl` answers. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a node program and waits until `readyUrl` answers 2xx (or the program exits, which rejects). */
 export async function startNode(
   script: string,
   env: Record<string, string>,
@@ -29,31 +39,32 @@ export async function startNode(
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      if (ready.test(output)) {
-        child.stdout?.off("data", onData);
-        child.stderr?.off("data", onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve({
-          process: child,
-          pid: child.pid ?? 0,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once("exit", () => done());
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
-  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    if (output.length < 64_000) output += chunk;
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const service: Service = {
+    process: child,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGTERM");
+      }),
+  };
+  const deadline = Date.now() + 30_000;
+  while (!(await answers(readyUrl))) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${output}`);
+    if (Date.now() > deadline) {
+      await service.stop();
+      throw new Error(`${script} did not answer ${readyUrl} within 30 s: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return service;
 }
 
 /** User + system CPU time of a process in milliseconds, from /proc. */

@@ -1,7 +1,13 @@
 /**
- * `npm run bench`: the same chat requests sent to the emulator directly and through the gateway, in one run.
- * The gateway is pinned to CPU 0, the emulator and the load generator to CPU 1 (when there are two cores),
- * and the gateway's own CPU time per request is read from /proc. Prints a Markdown table.
+ * `npm run bench`: the same chat requests sent to the emulator directly and through the gateway with each
+ * Bedrock transport (BEDROCK_TRANSPORT=sdk and lean), in one run, cell by cell so machine noise hits
+ * every target alike. The gateways are pinned to CPU 0, the emulator and the load generator to CPU 1
+ * (when there are two cores); each gateway's own CPU time per request is read from /proc, and the
+ * emulator counts the connections each gateway opened. Prints a Markdown table.
+ *
+ * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_TRANSPORTS (sdk,lean), BENCH_MODES (non-stream,stream),
+ * BENCH_PROFILE=DIR (write a V8 CPU profile of each gateway there; see bench/profile-summary.ts),
+ * BENCH_GATEWAY_ENV (JSON object of extra gateway environment variables).
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -9,25 +15,30 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import autocannon from "autocannon";
 import { EMULATOR_CREDENTIALS } from "../src/emulator/server.js";
 import { Sha256 } from "../src/emulator/sha256.js";
-import { cpuMillis, rssMiB, startNode } from "./processes.js";
+import { cpuMillis, rssMiB, type Service, startNode } from "./processes.js";
+import { printTable, type Row } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
+const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
+const modes = (process.env.BENCH_MODES ?? "non-stream,stream").split(",").map((name) => name.trim());
+const profileDir = process.env.BENCH_PROFILE;
 const model = "amazon.nova-micro-v1:0";
 const twoCores = cpus().length >= 2;
 const gatewayCpu = twoCores ? 0 : undefined;
 const loadCpu = twoCores ? 1 : undefined;
 if (twoCores) execFileSync("taskset", ["-cp", String(loadCpu), String(process.pid)], { stdio: "ignore" });
 
+const emulatorUrl = "http://127.0.0.1:4311";
 const question = "Tell me about the gateway @@deltas:8";
 const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: question }] }] });
 const chatBody = (stream: boolean) =>
   JSON.stringify({ model, stream, messages: [{ role: "user", content: question }] });
 
 /** One signed request, replayed: the emulator checks the signature, not its freshness. */
-async function signedConverse(base: string, stream: boolean) {
+async function signedConverse(stream: boolean) {
   const url = new URL(
-    `${base}/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
+    `${emulatorUrl}/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
   );
   const signer = new SignatureV4({
     credentials: EMULATOR_CREDENTIALS,
@@ -47,115 +58,134 @@ async function signedConverse(base: string, stream: boolean) {
   return { url: url.toString(), headers: signed.headers as Record<string, string>, body: converseBody };
 }
 
-interface Row {
-  target: string;
-  mode: string;
-  concurrency: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  cpuPerRequest?: number;
-  rss?: number;
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
 }
 
-async function load(url: string, headers: Record<string, string>, body: string, concurrency: number) {
-  const result = await autocannon({
-    url,
+function load(target: Target, concurrency: number, duration = seconds) {
+  return autocannon({
+    url: target.url,
     method: "POST",
-    headers,
-    body,
+    headers: target.headers,
+    body: target.body,
     connections: concurrency,
-    duration: seconds,
+    duration,
   });
-  return result;
+}
+
+async function emulatorConnections(): Promise<number> {
+  const response = await fetch(`${emulatorUrl}/__emulator/stats`);
+  return ((await response.json()) as { connections: number }).connections;
+}
+
+interface Gateway {
+  transport: string;
+  service: Service;
+  port: number;
+}
+
+async function startGateway(transport: string, port: number): Promise<Gateway> {
+  const nodeArgs = profileDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${transport}.cpuprofile`]
+    : [];
+  const service = await startNode(
+    "dist/main.js",
+    {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: emulatorUrl,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      BEDROCK_TRANSPORT: transport,
+      ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
+    },
+    `http://127.0.0.1:${port}/health`,
+    gatewayCpu,
+    nodeArgs,
+  );
+  // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production); drain it unread.
+  service.process.stdout?.resume();
+  service.process.stderr?.resume();
+  return { transport, service, port };
+}
+
+async function measureGateway(gateway: Gateway, target: Target, concurrency: number) {
+  const connectionsBefore = await emulatorConnections();
+  const cpuBefore = cpuMillis(gateway.service.pid);
+  const result = await load(target, concurrency);
+  const cpu = cpuMillis(gateway.service.pid) - cpuBefore;
+  return {
+    result,
+    cpuPerRequest: cpu / Math.max(1, result.requests.total),
+    rss: rssMiB(gateway.service.pid),
+    connections: (await emulatorConnections()) - connectionsBefore,
+  };
 }
 
 async function main() {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
-  const emulator = await startNode("dist/emulator/main.js", { EMULATOR_PORT: "4311" }, "http://127.0.0.1:4311/__emulator/stats", loadCpu);
-  const gateway = await startNode(
-    "dist/main.js",
-    {
-      PORT: "4312",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL: "http://127.0.0.1:4311",
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
-    },
-    "http://127.0.0.1:4312/health",
-    gatewayCpu,
-  ).catch(async (error) => {
-    await emulator.stop();
-    throw error;
-  });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-
+  const emulator = await startNode(
+    "dist/emulator/main.js",
+    { EMULATOR_PORT: "4311" },
+    `${emulatorUrl}/__emulator/stats`,
+    loadCpu,
+  );
+  const gateways: Gateway[] = [];
   const rows: Row[] = [];
   try {
-    for (const stream of [false, true]) {
-      const mode = stream ? "stream (8 deltas)" : "non-stream";
-      const direct = await signedConverse("http://127.0.0.1:4311", stream);
-      const viaGateway = {
-        url: "http://127.0.0.1:4312/v1/chat/completions",
+    for (const [index, transport] of transports.entries()) {
+      gateways.push(await startGateway(transport, 4312 + index));
+    }
+    for (const mode of modes) {
+      const stream = mode === "stream";
+      const label = stream ? "stream (8 deltas)" : "non-stream";
+      const direct = await signedConverse(stream);
+      const via = (gateway: Gateway): Target => ({
+        url: `http://127.0.0.1:${gateway.port}/v1/chat/completions`,
         headers: { "content-type": "application/json", authorization: "Bearer bench" },
         body: chatBody(stream),
-      };
-      // Warm both paths (JIT, connection pools) before measuring.
-      await load(viaGateway.url, viaGateway.headers, viaGateway.body, 8);
+      });
+      // Warm every path (JIT, connection pools) before measuring.
+      for (const gateway of gateways) await load(via(gateway), 8, 2);
       for (const concurrency of concurrencies) {
-        const d = await load(direct.url, direct.headers, direct.body, concurrency);
+        const d = await load(direct, concurrency);
         rows.push({
           target: "emulator direct",
-          mode,
+          mode: label,
           concurrency,
           rps: d.requests.average,
           p50: d.latency.p50,
           p99: d.latency.p99,
           errors: d.non2xx + d.errors,
+          requests: d.requests.total,
         });
-        const cpuBefore = cpuMillis(gateway.pid);
-        const g = await load(viaGateway.url, viaGateway.headers, viaGateway.body, concurrency);
-        const cpu = cpuMillis(gateway.pid) - cpuBefore;
-        rows.push({
-          target: "aegis",
-          mode,
-          concurrency,
-          rps: g.requests.average,
-          p50: g.latency.p50,
-          p99: g.latency.p99,
-          errors: g.non2xx + g.errors,
-          cpuPerRequest: cpu / Math.max(1, g.requests.total),
-          rss: rssMiB(gateway.pid),
-        });
+        for (const gateway of gateways) {
+          const g = await measureGateway(gateway, via(gateway), concurrency);
+          rows.push({
+            target: `aegis ${gateway.transport}`,
+            mode: label,
+            concurrency,
+            rps: g.result.requests.average,
+            p50: g.result.latency.p50,
+            p99: g.result.latency.p99,
+            errors: g.result.non2xx + g.result.errors,
+            requests: g.result.requests.total,
+            cpuPerRequest: g.cpuPerRequest,
+            rss: g.rss,
+            connections: g.connections,
+          });
+        }
       }
     }
   } finally {
-    await gateway.stop();
+    for (const gateway of gateways) await gateway.service.stop();
     await emulator.stop();
   }
-  print(rows);
-}
-
-function print(rows: Row[]) {
-  const fixed = (value: number | undefined, digits = 2) => (value === undefined ? "" : value.toFixed(digits));
-  console.log(`\n${seconds} s per cell, ${cpus().length} cores, node ${process.version}\n`);
-  console.log(
-    "| mode | c | target | req/s | p50 ms | p99 ms | errors | gateway CPU ms/req | gateway RSS MiB | added p50 ms | req/s ratio |",
-  );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const row of rows) {
-    const direct = rows.find(
-      (r) => r.target === "emulator direct" && r.mode === row.mode && r.concurrency === row.concurrency,
-    );
-    const isGateway = row.target !== "emulator direct";
-    console.log(
-      `| ${row.mode} | ${row.concurrency} | ${row.target} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} | ${fixed(row.cpuPerRequest, 3)} | ${fixed(row.rss, 0)} | ${isGateway && direct ? fixed(row.p50 - direct.p50) : ""} | ${isGateway && direct ? fixed(row.rps / direct.rps) : ""} |`,
-    );
-  }
+  printTable(rows, { seconds, cores: cpus().length });
 }
 
 main().catch((error) => {

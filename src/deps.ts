@@ -1,4 +1,5 @@
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
+import { createLeanRuntime } from "./bedrock/lean/runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
 import type { Config } from "./config/index.js";
@@ -16,7 +17,9 @@ export interface Deps {
 }
 
 export function createDeps(config: Config): Deps {
-  const bedrock = createSdkRuntime({ region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS });
+  const runtimeOptions = { region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS };
+  const bedrock =
+    config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
   return {
     bedrock,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),

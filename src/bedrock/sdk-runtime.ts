@@ -23,14 +23,26 @@ export function keepAliveHandler(): NodeHttpHandler {
   });
 }
 
-export function createSdkRuntime(options: { region: string; maxAttempts: number }): BedrockRuntime & {
-  destroy(): void;
-} {
-  const client = new BedrockRuntimeClient({
+export interface RuntimeOptions {
+  region: string;
+  maxAttempts: number;
+}
+
+export function createSdkClient(options: RuntimeOptions): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
     region: options.region,
     maxAttempts: options.maxAttempts,
     requestHandler: keepAliveHandler(),
   });
+}
+
+/** The stock SDK client behind the transport interface (BEDROCK_TRANSPORT=sdk, and the lean transport's cold calls). */
+export function createSdkRuntime(
+  options: RuntimeOptions,
+  client = createSdkClient(options),
+): BedrockRuntime & {
+  destroy(): void;
+} {
   return {
     converse: (input, signal) => client.send(new ConverseCommand(input), { abortSignal: signal }),
     async converseStream(input, signal) {

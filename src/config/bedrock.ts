@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { envInteger, envList, envOptionalString, envStringMap, setting } from "./define.js";
 
 export const bedrockSettings = {
@@ -14,5 +15,12 @@ export const bedrockSettings = {
   BEDROCK_MAX_ATTEMPTS: setting(
     envInteger(1, 1, 10),
     "Attempts per Bedrock call. 1 (the default) leaves retries to the client, which honours retry-after.",
+  ),
+  BEDROCK_TRANSPORT: setting(
+    z
+      .enum(["lean", "sdk"])
+      .optional()
+      .transform((value) => value ?? "lean"),
+    "How Converse, ConverseStream and InvokeModel reach Bedrock: lean (signed requests on a keep-alive pool) or sdk (the stock AWS SDK client).",
   ),
 };

@@ -26,6 +26,12 @@ export function useEmulatorEnvironment(emulator: Emulator): void {
   delete process.env.AWS_SESSION_TOKEN;
 }
 
+/** AEGIS_TEST_TRANSPORT=sdk|lean reruns a suite against that Bedrock transport (see the sdk project in vitest.config.ts). */
+export function transportEnv(): Record<string, string> {
+  const transport = process.env.AEGIS_TEST_TRANSPORT;
+  return transport ? { BEDROCK_TRANSPORT: transport } : {};
+}
+
 /** A real gateway on a random loopback port, talking to the emulator through the real AWS SDK. */
 export async function startGateway(
   emulator: Emulator,
@@ -33,7 +39,7 @@ export async function startGateway(
   deps?: (config: Config) => Deps,
 ): Promise<RunningGateway> {
   useEmulatorEnvironment(emulator);
-  const config = loadConfig({ AWS_REGION: "us-east-1", LOG_LEVEL: "debug", ...env });
+  const config = loadConfig({ AWS_REGION: "us-east-1", LOG_LEVEL: "debug", ...transportEnv(), ...env });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {

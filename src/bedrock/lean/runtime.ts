@@ -1,0 +1,158 @@
+import type {
+  BedrockRuntimeClient,
+  ConverseCommandInput,
+  ConverseCommandOutput,
+  ConverseStreamCommandInput,
+  ConverseStreamOutput,
+} from "@aws-sdk/client-bedrock-runtime";
+import { ConverseResponse$ } from "@aws-sdk/client-bedrock-runtime";
+import { Sha256 } from "@smithy/core/checksum";
+import { extendedEncodeURIComponent } from "@smithy/core/protocols";
+import type { ChecksumConstructor } from "@smithy/types";
+import type { Dispatcher, Pool } from "undici";
+import { createSdkClient, createSdkRuntime, type RuntimeOptions } from "../sdk-runtime.js";
+import type { BedrockRuntime, InvokeModelRequest, InvokeModelResult } from "../transport.js";
+import { type Authenticator, chooseAuthenticator } from "./auth.js";
+import { blobPlan, blobReplacer, decodeBlobs } from "./blobs.js";
+import { type BedrockEndpoint, resolveEndpoint } from "./endpoint.js";
+import { converseEvents } from "./event-stream.js";
+import { responseMetadata, serviceException } from "./exceptions.js";
+import { bedrockPool, flatHeaders } from "./pool.js";
+import { type Retrier, sdkRetrier } from "./retry.js";
+
+export interface LeanRuntimeOptions extends RuntimeOptions {
+  /** The hash the signer uses; tests pass a counting one. Defaults to the SDK's node:crypto SHA-256. */
+  sha256?: ChecksumConstructor;
+}
+
+interface Connection {
+  endpoint: BedrockEndpoint;
+  pool: Pool;
+  auth: Authenticator;
+}
+
+const converseResponsePlan = blobPlan(ConverseResponse$);
+
+/** The body of a Converse or ConverseStream call: every input member but the model id, which is in the path. */
+function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): string {
+  const { modelId: _modelId, ...body } = input;
+  return JSON.stringify(body, blobReplacer);
+}
+
+const modelPath = (modelId: string | undefined, action: string) =>
+  `/model/${extendedEncodeURIComponent(modelId ?? "")}/${action}`;
+
+/**
+ * The hot Bedrock Runtime calls (Converse, ConverseStream, InvokeModel) without the SDK's middleware stack:
+ * the body serialised once, signed with the SDK's SigV4 signer and credentials, sent on a keep-alive undici
+ * pool, answers parsed into the SDK's output shapes and errors thrown as the SDK's own exception classes.
+ * CountTokens, rare and cold, goes through the stock client, as do model listing, SSM and Secrets Manager.
+ */
+export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime & {
+  destroy(): Promise<void>;
+} {
+  const client: BedrockRuntimeClient = createSdkClient(options);
+  const cold = createSdkRuntime(options, client);
+  const retry: Retrier = sdkRetrier(options.maxAttempts);
+  let connection: Promise<Connection> | undefined;
+
+  const connect = (): Promise<Connection> => {
+    connection ??= (async () => {
+      const endpoint = await resolveEndpoint(client);
+      const auth = await chooseAuthenticator(client, options.sha256 ?? Sha256);
+      return { endpoint, auth, pool: bedrockPool(endpoint.origin) };
+    })();
+    // A failed resolution (a bad endpoint URL, say) is not cached: the next call tries again.
+    connection.catch(() => {
+      connection = undefined;
+    });
+    return connection;
+  };
+
+  /** One signed POST; resolves once the status and headers are in, rejects with the SDK's exception on non-2xx. */
+  async function post(
+    path: string,
+    body: string | Uint8Array,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const { endpoint, pool, auth } = await connect();
+    const fullPath = endpoint.basePath + path;
+    const signed = await auth.headersFor({
+      method: "POST",
+      path: fullPath,
+      headers: { host: endpoint.host, ...headers },
+      body,
+    });
+    const response = await pool.request({ method: "POST", path: fullPath, headers: signed, body, signal });
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    const text = await response.body.text();
+    throw serviceException(response.statusCode, flatHeaders(response.headers), text);
+  }
+
+  const jsonHeaders = { "content-type": "application/json" };
+
+  return {
+    async converse(input, signal) {
+      const body = converseBody(input);
+      const path = modelPath(input.modelId, "converse");
+      return retry(async () => {
+        const response = await post(path, body, jsonHeaders, signal);
+        const output = decodeBlobs(
+          (await response.body.json()) as ConverseCommandOutput,
+          converseResponsePlan,
+        );
+        output.$metadata = responseMetadata(response.statusCode, flatHeaders(response.headers));
+        return output;
+      }, signal);
+    },
+
+    async converseStream(input, signal) {
+      const body = converseBody(input);
+      const path = modelPath(input.modelId, "converse-stream");
+      const response = await retry(() => post(path, body, jsonHeaders, signal), signal);
+      return streamOf(response);
+    },
+
+    async invokeModel(request: InvokeModelRequest, signal?: AbortSignal): Promise<InvokeModelResult> {
+      const headers = {
+        "content-type": request.contentType ?? "application/json",
+        accept: request.accept ?? "application/json",
+      };
+      const path = modelPath(request.modelId, "invoke");
+      return retry(async () => {
+        const response = await post(path, request.body, headers, signal);
+        const bytes = new Uint8Array(await response.body.arrayBuffer());
+        const contentType = response.headers["content-type"];
+        return { body: bytes, contentType: Array.isArray(contentType) ? contentType[0] : contentType };
+      }, signal);
+    },
+
+    countTokens: (input, signal) => cold.countTokens(input, signal),
+
+    async destroy() {
+      cold.destroy();
+      const open = connection;
+      connection = undefined;
+      if (open) await (await open.catch(() => undefined))?.pool.close();
+    },
+  };
+}
+
+/**
+ * The events of a ConverseStream answer. A consumer that stops early (the client went away, an error was
+ * written) destroys the response body, which closes that connection instead of leaving it half-read.
+ */
+function streamOf(response: Dispatcher.ResponseData): AsyncIterable<ConverseStreamOutput> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let finished = false;
+      try {
+        yield* converseEvents(response.body);
+        finished = true;
+      } finally {
+        if (!finished) response.body.destroy();
+      }
+    },
+  };
+}
