@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -12,6 +14,8 @@ function pinned(cpu: number | undefined, command: string, args: string[]): [stri
 export interface Service {
   process: ChildProcess;
   pid: number;
+  /** Where the program's stdout and stderr go (removed by stop()). */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -34,33 +38,40 @@ export async function startNode(
   nodeArgs: string[] = [],
 ): Promise<Service> {
   const [command, args] = pinned(cpu, process.execPath, [...nodeArgs, script]);
+  // Output goes to a file, as a container's log driver takes it: a pipe read by the busy load generator
+  // would block the gateway's synchronous log writes and bill the wait to the gateway.
+  const logFile = join(
+    tmpdir(),
+    `aegis-bench-${script.replace(/\W+/g, "-")}-${process.pid}-${Date.now()}.log`,
+  );
+  const log = openSync(logFile, "w");
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", log, log],
   });
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    if (output.length < 64_000) output += chunk;
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
+  closeSync(log);
+  const output = () => readFileSync(logFile, "utf8").slice(-4000);
   const service: Service = {
     process: child,
     pid: child.pid ?? 0,
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      }),
+    logFile,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise((done) => {
+          child.once("exit", done);
+          child.kill("SIGTERM");
+        });
+      }
+      rmSync(logFile, { force: true });
+    },
   };
   const deadline = Date.now() + 30_000;
   while (!(await answers(readyUrl))) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${output}`);
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${output()}`);
     if (Date.now() > deadline) {
       await service.stop();
-      throw new Error(`${script} did not answer ${readyUrl} within 30 s: ${output}`);
+      throw new Error(`${script} did not answer ${readyUrl} within 30 s: ${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,7 +1,9 @@
 /**
- * `tsx bench/profile-summary.ts FILE.cpuprofile [top]`: where a V8 CPU profile (node --cpu-prof) spends its
- * time, as self time per package (node_modules/<package>, our src/ files, Node internals, GC, idle) and per
- * function. Enough to say where the time goes without opening a flame graph.
+ * `tsx bench/profile-summary.ts FILE.cpuprofile [top] [inclusive-filter]`: where a V8 CPU profile
+ * (node --cpu-prof) spends its time, as self time per package (node_modules/<package>, our src/ files, Node
+ * internals, GC, idle) and per function, and the inclusive time (the function and all it calls) of the
+ * functions whose "name package" matches the filter regex. Enough to say where the time goes without a
+ * flame graph.
  */
 import { readFileSync } from "node:fs";
 
@@ -29,7 +31,7 @@ function packageOf(url: string, functionName: string): string {
   return ours ? `aegis ${ours[2]}` : url;
 }
 
-function summarise(file: string, top: number): void {
+function summarise(file: string, top: number, inclusiveFilter: RegExp | undefined): void {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map<number, number>();
@@ -65,11 +67,33 @@ function summarise(file: string, top: number): void {
   console.log(`${file}: ${(busy / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle`);
   print("by package", byPackage);
   print("by function", byFunction);
+  if (inclusiveFilter)
+    print(`inclusive, matching ${inclusiveFilter}`, inclusive(profile, selfMicros, inclusiveFilter));
 }
 
-const [file, top] = process.argv.slice(2);
+/** Time spent in each matching function including its callees, counting recursive frames once. */
+function inclusive(profile: Profile, selfMicros: Map<number, number>, filter: RegExp): Map<string, number> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = new Map<string, number>();
+  for (const [id, micros] of selfMicros) {
+    const counted = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (!frame || frame.functionName === "(idle)") break;
+      const name = `${frame.functionName || "(anonymous)"} ${packageOf(frame.url, frame.functionName)}`;
+      if (counted.has(name) || !filter.test(name)) continue;
+      counted.add(name);
+      totals.set(name, (totals.get(name) ?? 0) + micros);
+    }
+  }
+  return totals;
+}
+
+const [file, top, filter] = process.argv.slice(2);
 if (!file) {
-  console.error("usage: tsx bench/profile-summary.ts FILE.cpuprofile [top]");
+  console.error("usage: tsx bench/profile-summary.ts FILE.cpuprofile [top] [inclusive-filter]");
   process.exit(1);
 }
-summarise(file, Number(top ?? 25));
+summarise(file, Number(top ?? 25), filter ? new RegExp(filter) : undefined);

@@ -107,9 +107,7 @@ async function startGateway(transport: string, port: number): Promise<Gateway> {
     gatewayCpu,
     nodeArgs,
   );
-  // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production); drain it unread.
-  service.process.stdout?.resume();
-  service.process.stderr?.resume();
+  // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production).
   return { transport, service, port };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from "fastify";
+import pino, { type DestinationStream } from "pino";
 
 /** Header values that must never reach a log line. */
 export const redactedPaths = [
@@ -9,6 +10,14 @@ export const redactedPaths = [
   "res.headers['set-cookie']",
 ];
 
-export function loggerOptions(level: string): FastifyServerOptions["logger"] {
-  return { level, redact: { paths: redactedPaths, censor: "[redacted]" } };
+/**
+ * Log lines go to stdout asynchronously: a synchronous write per request is a system call on the request's
+ * path and, when the reader of stdout is slow, a wait. Lines written while one write is in flight leave
+ * together in the next, and whatever is buffered is flushed when the process exits.
+ */
+export function loggerOptions(
+  level: string,
+  stream: DestinationStream = pino.destination({ dest: 1, sync: false }),
+): FastifyServerOptions["logger"] {
+  return { level, redact: { paths: redactedPaths, censor: "[redacted]" }, stream };
 }

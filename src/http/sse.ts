@@ -24,9 +24,21 @@ export async function writeSse(
     if (typeof value === "string") headers[name] = value;
   }
   response.writeHead(200, headers);
+  // Frames produced in one tick (events that arrived in one network read) leave in one write; a frame is
+  // never held past the end of the tick it was produced in.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    response.uncork();
+  };
   try {
     for await (const frame of frames) {
       if (signal.aborted || response.destroyed) break;
+      if (!corked) {
+        corked = true;
+        response.cork();
+        process.nextTick(uncork);
+      }
       if (!response.write(frame)) {
         await new Promise<void>((resolve) => {
           const done = () => {

@@ -47,7 +47,7 @@ export async function startGateway(
       done();
     },
   });
-  const logger = { ...(loggerOptions(config.LOG_LEVEL) as object), stream };
+  const logger = loggerOptions(config.LOG_LEVEL, stream);
   const gatewayDeps = deps ? deps(config) : createDeps(config);
   const app = await buildApp(config, gatewayDeps, { logger });
   await app.listen({ host: "127.0.0.1", port: 0 });

@@ -6,9 +6,7 @@ import type {
   ConverseStreamOutput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { ConverseResponse$ } from "@aws-sdk/client-bedrock-runtime";
-import { Sha256 } from "@smithy/core/checksum";
 import { extendedEncodeURIComponent } from "@smithy/core/protocols";
-import type { ChecksumConstructor } from "@smithy/types";
 import type { Dispatcher, Pool } from "undici";
 import { createSdkClient, createSdkRuntime, type RuntimeOptions } from "../sdk-runtime.js";
 import type { BedrockRuntime, InvokeModelRequest, InvokeModelResult } from "../transport.js";
@@ -19,10 +17,11 @@ import { converseEvents } from "./event-stream.js";
 import { responseMetadata, serviceException } from "./exceptions.js";
 import { bedrockPool, flatHeaders } from "./pool.js";
 import { type Retrier, sdkRetrier } from "./retry.js";
+import type { Hmac } from "./sigv4.js";
 
 export interface LeanRuntimeOptions extends RuntimeOptions {
-  /** The hash the signer uses; tests pass a counting one. Defaults to the SDK's node:crypto SHA-256. */
-  sha256?: ChecksumConstructor;
+  /** The signer's HMAC-SHA-256; a test passes a counting one to see how often the signing key is derived. */
+  hmac?: Hmac;
 }
 
 interface Connection {
@@ -32,6 +31,9 @@ interface Connection {
 }
 
 const converseResponsePlan = blobPlan(ConverseResponse$);
+
+/** Names the caller in Bedrock's logs (CloudTrail); never signed, as the SDK never signs it either. */
+const userAgent = "aegis-gateway (lean Bedrock transport)";
 
 /** The body of a Converse or ConverseStream call: every input member but the model id, which is in the path. */
 function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): string {
@@ -59,7 +61,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
   const connect = (): Promise<Connection> => {
     connection ??= (async () => {
       const endpoint = await resolveEndpoint(client);
-      const auth = await chooseAuthenticator(client, options.sha256 ?? Sha256);
+      const auth = await chooseAuthenticator(client, options.hmac);
       return { endpoint, auth, pool: bedrockPool(endpoint.origin) };
     })();
     // A failed resolution (a bad endpoint URL, say) is not cached: the next call tries again.
@@ -84,6 +86,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
       headers: { host: endpoint.host, ...headers },
       body,
     });
+    signed["user-agent"] = userAgent;
     const response = await pool.request({ method: "POST", path: fullPath, headers: signed, body, signal });
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const text = await response.body.text();

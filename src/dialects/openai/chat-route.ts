@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { mapBedrockError } from "../../bedrock/errors.js";
 import type { Deps } from "../../deps.js";
@@ -6,13 +5,14 @@ import { toGatewayError } from "../../errors.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
 import { writeSse } from "../../http/sse.js";
 import { parseBody } from "../../http/validate.js";
+import { randomId } from "../../random-id.js";
 import { toConverseInput } from "./chat-request.js";
 import { toChatCompletion } from "./chat-response.js";
 import { chatRequestSchema } from "./chat-schema.js";
 import { ChatStreamTranslator } from "./chat-stream.js";
 import { openAiErrorBody } from "./errors.js";
 
-const completionId = () => `chatcmpl-${randomBytes(12).toString("base64url")}`;
+const completionId = () => `chatcmpl-${randomId(12)}`;
 
 export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) => string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
