@@ -40,6 +40,7 @@ describe("configuration", () => {
     [{ MAX_REQUEST_BODY_SIZE: "lots" }, "MAX_REQUEST_BODY_SIZE"],
     [{ LOG_LEVEL: "chatty" }, "LOG_LEVEL"],
     [{ AWS_BEDROCK_REGIONS: "[1]" }, "AWS_BEDROCK_REGIONS"],
+    [{ BEDROCK_TRANSPORT: "fast" }, "BEDROCK_TRANSPORT"],
   ])("refuses %j naming the variable", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name}: `));

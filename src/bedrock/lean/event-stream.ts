@@ -9,13 +9,17 @@ import { streamException } from "./exceptions.js";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-/** Event name → where its blobs are; an event type the SDK does not know is skipped, as the SDK skips it. */
-const eventPlans = new Map<string, BlobPlan | undefined>(
-  Object.entries(NormalizedSchema.of(ConverseStreamOutput$).getMemberSchemas()).map(([name, member]) => [
-    name,
-    blobPlan(member.getSchema()),
-  ]),
-);
+/**
+ * The members of the SDK's ConverseStreamOutput union: events (name → where their blobs are) and modelled
+ * exceptions (`:exception-type` is the member name, e.g. throttlingException → ThrottlingException).
+ * An event type the SDK does not know is skipped, as the SDK skips it.
+ */
+const eventPlans = new Map<string, BlobPlan | undefined>();
+const exceptionNames = new Map<string, string>();
+for (const [name, member] of Object.entries(NormalizedSchema.of(ConverseStreamOutput$).getMemberSchemas())) {
+  if (member.getMergedTraits().error !== undefined) exceptionNames.set(name, member.getName() ?? name);
+  else eventPlans.set(name, blobPlan(member.getSchema()));
+}
 
 function headerText(message: Message, name: string): string | undefined {
   const header = message.headers[name];
@@ -38,7 +42,8 @@ function toEvent(message: Message): ConverseStreamOutput | undefined {
   }
   if (messageType === "exception") {
     const { text, value } = payloadOf(message);
-    throw streamException(headerText(message, ":exception-type") ?? "UnknownError", value, text);
+    const member = headerText(message, ":exception-type") ?? "UnknownError";
+    throw streamException(exceptionNames.get(member), member, value, text);
   }
   if (messageType === "error") {
     const error = new Error(headerText(message, ":error-message") || "UnknownError");

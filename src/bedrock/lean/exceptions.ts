@@ -81,12 +81,21 @@ export function serviceException(
   return exception;
 }
 
-/** An exception event inside a ConverseStream (e.g. ModelStreamErrorException), as the SDK throws it. */
-export function streamException(name: string, payload: Record<string, unknown>, bodyText: string): Error {
-  const Known = exceptionClass(name);
+/**
+ * An exception event inside a ConverseStream (e.g. modelStreamErrorException), as the SDK throws it: the
+ * modelled class when the union member is known, else a plain Error named after the member, carrying the
+ * payload text.
+ */
+export function streamException(
+  className: string | undefined,
+  member: string,
+  payload: Record<string, unknown>,
+  bodyText: string,
+): Error {
+  const Known = className === undefined ? undefined : exceptionClass(className);
   if (!Known) {
     const error = new Error(bodyText);
-    error.name = name;
+    error.name = member;
     return error;
   }
   const message = String(payload.message ?? payload.Message ?? "Unknown");

@@ -1,0 +1,85 @@
+import { createHmac } from "node:crypto";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLeanRuntime } from "../src/bedrock/lean/runtime.js";
+import type { Hmac } from "../src/bedrock/lean/sigv4.js";
+import { createDeps } from "../src/deps.js";
+import { type Emulator, startEmulator } from "../src/emulator/server.js";
+import { startGateway } from "./helpers/gateway.js";
+
+const model = "amazon.nova-micro-v1:0";
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
+});
+afterAll(() => emulator?.close());
+
+/** `total` chat calls, `parallel` at a time, streamed and not in turn. */
+async function load(client: OpenAI, total: number, parallel: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const stream = next++ % 2 === 0;
+      const answer = await client.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "hello @@deltas:4" }],
+        stream,
+      });
+      if (stream) for await (const _chunk of answer as AsyncIterable<unknown>) void _chunk;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+describe("connections to Bedrock", () => {
+  it.each(["lean", "sdk"])("%s: a few connections carry many calls", async (transport) => {
+    const gateway = await startGateway(emulator, { BEDROCK_TRANSPORT: transport });
+    try {
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      emulator.reset();
+      await load(client, 80, 8);
+      const calls = emulator.requests.filter((request) => request.operation.startsWith("Converse")).length;
+      expect(calls).toBe(80);
+      expect(emulator.connections).toBeGreaterThan(0);
+      expect(emulator.connections).toBeLessThanOrEqual(8);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe("signing", () => {
+  it("derives the SigV4 signing key once, not per request", async () => {
+    let derivations = 0;
+    let signatures = 0;
+    const counting: Hmac = (key, data) => {
+      if (typeof key === "string" && key.startsWith("AWS4")) derivations++;
+      if (data.startsWith("AWS4-HMAC-SHA256\n")) signatures++;
+      return createHmac("sha256", key).update(data).digest();
+    };
+    const gateway = await startGateway(emulator, { BEDROCK_TRANSPORT: "lean" }, (config) => {
+      const deps = createDeps(config);
+      const bedrock = createLeanRuntime({
+        region: config.region,
+        maxAttempts: config.BEDROCK_MAX_ATTEMPTS,
+        hmac: counting,
+      });
+      return {
+        ...deps,
+        bedrock,
+        close: async () => {
+          await deps.close();
+          await bedrock.destroy();
+        },
+      };
+    });
+    try {
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      await load(client, 60, 4);
+      expect(signatures).toBe(60);
+      expect(derivations).toBe(1);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
