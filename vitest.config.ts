@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 const transportAgnostic = [
   "test/unit/**",
   "test/startup.test.ts",
+  "test/emulator.test.ts",
   "test/transport-conformance.test.ts",
   "test/lean-transport.test.ts",
 ];
