@@ -5,7 +5,9 @@
  * (when there are two cores); each gateway's own CPU time per request is read from /proc, and the
  * emulator counts the connections each gateway opened. Prints a Markdown table.
  *
- * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_TRANSPORTS (sdk,lean), BENCH_MODES (non-stream,stream),
+ * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream),
+ * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
+ * invocation, e.g. lean,lean+LOG_LEVEL=warn),
  * BENCH_PROFILE=DIR (write a V8 CPU profile of each gateway there; see bench/profile-summary.ts),
  * BENCH_GATEWAY_ENV (JSON object of extra gateway environment variables).
  */
@@ -86,9 +88,12 @@ interface Gateway {
   port: number;
 }
 
-async function startGateway(transport: string, port: number): Promise<Gateway> {
+async function startGateway(spec: string, port: number): Promise<Gateway> {
+  const [transport = "lean", ...settings] = spec.split("+");
+  const extra = Object.fromEntries(settings.map((setting) => setting.split("=", 2) as [string, string]));
+  const name = spec.replace(/\W+/g, "-");
   const nodeArgs = profileDir
-    ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${transport}.cpuprofile`]
+    ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}.cpuprofile`]
     : [];
   const service = await startNode(
     "dist/main.js",
@@ -102,13 +107,14 @@ async function startGateway(transport: string, port: number): Promise<Gateway> {
       AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
       BEDROCK_TRANSPORT: transport,
       ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
+      ...extra,
     },
     `http://127.0.0.1:${port}/health`,
     gatewayCpu,
     nodeArgs,
   );
   // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production).
-  return { transport, service, port };
+  return { transport: spec, service, port };
 }
 
 async function measureGateway(gateway: Gateway, target: Target, concurrency: number) {
