@@ -90,7 +90,9 @@ interface Gateway {
 
 async function startGateway(spec: string, port: number): Promise<Gateway> {
   const [transport = "lean", ...settings] = spec.split("+");
-  const extra = Object.fromEntries(settings.map((setting) => setting.split("=", 2) as [string, string]));
+  const extra = Object.fromEntries(
+    settings.map((setting) => [setting.slice(0, setting.indexOf("=")), setting.slice(setting.indexOf("=") + 1)]),
+  );
   const name = spec.replace(/\W+/g, "-");
   const nodeArgs = profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}.cpuprofile`]
