@@ -91,7 +91,10 @@ interface Gateway {
 async function startGateway(spec: string, port: number): Promise<Gateway> {
   const [transport = "lean", ...settings] = spec.split("+");
   const extra = Object.fromEntries(
-    settings.map((setting) => [setting.slice(0, setting.indexOf("=")), setting.slice(setting.indexOf("=") + 1)]),
+    settings.map((setting) => [
+      setting.slice(0, setting.indexOf("=")),
+      setting.slice(setting.indexOf("=") + 1),
+    ]),
   );
   const name = spec.replace(/\W+/g, "-");
   const nodeArgs = profileDir
