@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
-import { dialectTable } from "./dialects/dialect.js";
+import { anthropicRoutes } from "./dialects/anthropic/routes.js";
+import { anthropicDialect, dialectTable } from "./dialects/dialect.js";
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { loggerOptions } from "./logging.js";
@@ -32,7 +33,7 @@ export async function buildApp(
     forceCloseConnections: "idle",
   });
 
-  const dialects = dialectTable([]);
+  const dialects = dialectTable([{ prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect }]);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -56,7 +57,10 @@ export async function buildApp(
     else request.log.info({ status: gatewayError.status, reason: gatewayError.message }, "request refused");
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
     if (gatewayError.retryAfter !== undefined) reply.header("retry-after", String(gatewayError.retryAfter));
-    return reply.status(gatewayError.status).send(dialects.forUrl(request.url).errorBody(gatewayError));
+    const dialect = dialects.forUrl(request.url);
+    return reply
+      .status(dialect.statusOf?.(gatewayError) ?? gatewayError.status)
+      .send(dialect.errorBody(gatewayError));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -76,6 +80,7 @@ export async function buildApp(
   app.get("/health", async () => ({ status: "ok" }));
 
   await app.register(openAiRoutes, { prefix: config.OPENAI_ROUTES_PREFIX, config, deps });
+  await app.register(anthropicRoutes, { prefix: config.ANTHROPIC_ROUTES_PREFIX, config, deps });
 
   app.addHook("onClose", async () => deps.close());
   return app;

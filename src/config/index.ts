@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { anthropicSettings } from "./anthropic.js";
 import { bedrockSettings } from "./bedrock.js";
 import type { SettingGroup, SettingValues } from "./define.js";
 import { serverSettings } from "./server.js";
@@ -7,6 +8,7 @@ import { serverSettings } from "./server.js";
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...anthropicSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
@@ -29,5 +31,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = values as SettingValues<typeof settings>;
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  if (config.ANTHROPIC_ROUTES_PREFIX === config.OPENAI_ROUTES_PREFIX) {
+    throw new ConfigError(
+      "Invalid configuration: ANTHROPIC_ROUTES_PREFIX: must differ from OPENAI_ROUTES_PREFIX",
+    );
+  }
   return { ...config, region };
 }
