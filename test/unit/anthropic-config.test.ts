@@ -4,7 +4,9 @@ import { ConfigError, loadConfig } from "../../src/config/index.js";
 describe("ANTHROPIC_ROUTES_PREFIX", () => {
   it("defaults to /anthropic and drops a trailing slash", () => {
     expect(loadConfig({}).ANTHROPIC_ROUTES_PREFIX).toBe("/anthropic");
-    expect(loadConfig({ ANTHROPIC_ROUTES_PREFIX: "/api/claude/" }).ANTHROPIC_ROUTES_PREFIX).toBe("/api/claude");
+    expect(loadConfig({ ANTHROPIC_ROUTES_PREFIX: "/api/claude/" }).ANTHROPIC_ROUTES_PREFIX).toBe(
+      "/api/claude",
+    );
   });
 
   it.each([["/"], ["anthropic"], ["/a b"], ["/a?x=1"]])("refuses %j naming the variable", (value) => {

@@ -17,6 +17,12 @@ export interface ClaudeModel {
  */
 export const claudeModels: ClaudeModel[] = [
   {
+    id: "claude-sonnet-5",
+    aliases: [],
+    displayName: "Claude Sonnet 5",
+    bedrockId: "anthropic.claude-sonnet-5",
+  },
+  {
     id: "claude-opus-4-8",
     aliases: [],
     displayName: "Claude Opus 4.8",
