@@ -68,7 +68,7 @@ describe("Claude model list", () => {
   const catalogue = [
     model("anthropic.claude-sonnet-4-5-20250929-v1:0", { name: "Claude Sonnet 4.5" }),
     model("us.anthropic.claude-sonnet-4-5-20250929-v1:0", { created: 1_760_000_000 }),
-    model("anthropic.claude-3-haiku-20240307-v1:0", { name: "Claude 3 Haiku" }),
+    model("anthropic.claude-instant-v1", { name: "Claude Instant", created: 1_700_000_000 }),
     model("anthropic.claude-opus-4-6-v1", { created: 1_770_000_000 }),
     model("amazon.nova-pro-v1:0", { provider: "Amazon" }),
   ];
@@ -91,9 +91,9 @@ describe("Claude model list", () => {
       { type: "model", id: "writer", display_name: "writer", created_at: "2025-09-29T00:00:00Z" },
       {
         type: "model",
-        id: "anthropic.claude-3-haiku-20240307-v1:0",
-        display_name: "Claude 3 Haiku",
-        created_at: "2024-03-07T00:00:00Z",
+        id: "anthropic.claude-instant-v1",
+        display_name: "Claude Instant",
+        created_at: "2023-11-14T22:13:20Z",
       },
     ]);
   });

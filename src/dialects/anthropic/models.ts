@@ -13,7 +13,8 @@ export interface ClaudeModel {
 
 /**
  * Anthropic's public model names → Bedrock. Keep newest first; add a line when a model ships on Bedrock.
- * Retired models are left out: Bedrock no longer serves them, so their names answer 404.
+ * Older models stay listed: where Bedrock has retired one, Bedrock says so, and /v1/models only shows
+ * what Bedrock lists.
  */
 export const claudeModels: ClaudeModel[] = [
   {
@@ -77,10 +78,46 @@ export const claudeModels: ClaudeModel[] = [
     bedrockId: "anthropic.claude-sonnet-4-20250514-v1:0",
   },
   {
+    id: "claude-opus-4-20250514",
+    aliases: ["claude-opus-4-0", "claude-4-opus-20250514"],
+    displayName: "Claude Opus 4",
+    bedrockId: "anthropic.claude-opus-4-20250514-v1:0",
+  },
+  {
+    id: "claude-3-7-sonnet-20250219",
+    aliases: ["claude-3-7-sonnet-latest"],
+    displayName: "Claude Sonnet 3.7",
+    bedrockId: "anthropic.claude-3-7-sonnet-20250219-v1:0",
+  },
+  {
     id: "claude-3-5-haiku-20241022",
     aliases: ["claude-3-5-haiku-latest"],
     displayName: "Claude Haiku 3.5",
     bedrockId: "anthropic.claude-3-5-haiku-20241022-v1:0",
+  },
+  {
+    id: "claude-3-5-sonnet-20241022",
+    aliases: ["claude-3-5-sonnet-latest"],
+    displayName: "Claude Sonnet 3.5 (New)",
+    bedrockId: "anthropic.claude-3-5-sonnet-20241022-v2:0",
+  },
+  {
+    id: "claude-3-5-sonnet-20240620",
+    aliases: [],
+    displayName: "Claude Sonnet 3.5 (Old)",
+    bedrockId: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+  },
+  {
+    id: "claude-3-opus-20240229",
+    aliases: ["claude-3-opus-latest"],
+    displayName: "Claude Opus 3",
+    bedrockId: "anthropic.claude-3-opus-20240229-v1:0",
+  },
+  {
+    id: "claude-3-haiku-20240307",
+    aliases: [],
+    displayName: "Claude Haiku 3",
+    bedrockId: "anthropic.claude-3-haiku-20240307-v1:0",
   },
 ];
 
