@@ -32,6 +32,9 @@ const weather: Anthropic.Tool = {
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
 };
 
+/** This SDK version's types no longer have sampling fields; older SDKs and Claude Code still send them. */
+const olderClientSampling = { temperature: 0.5 };
+
 describe("messages", () => {
   it("answers a plain message in Anthropic's shape", async () => {
     const message = await client.messages.create({
@@ -39,7 +42,7 @@ describe("messages", () => {
       max_tokens: 50,
       system: "be nice",
       messages: [{ role: "user", content: "hello there" }],
-      temperature: 0.5,
+      ...olderClientSampling,
       stop_sequences: ["END"],
       metadata: { user_id: "user-1" },
     });
