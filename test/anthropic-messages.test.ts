@@ -408,6 +408,39 @@ describe("extended thinking", () => {
   });
 });
 
+describe("redacted thinking", () => {
+  it("comes back as opaque data, streamed or not, and goes back to Bedrock as the same bytes", async () => {
+    const params = {
+      model,
+      max_tokens: 4096,
+      thinking: { type: "enabled" as const, budget_tokens: 1024 },
+      messages: [{ role: "user" as const, content: "secret plans @@redact" }],
+    };
+    const plain = await client.messages.create(params);
+    const streamed = await client.messages.stream(params).finalMessage();
+    const [redacted, answer] = plain.content;
+    expect(redacted).toEqual({
+      type: "redacted_thinking",
+      data: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+    });
+    expect(answer?.type).toBe("text");
+    expect(streamed.content).toEqual(plain.content);
+
+    await client.messages.create({
+      ...params,
+      messages: [
+        ...params.messages,
+        { role: "assistant", content: plain.content },
+        { role: "user", content: "go on" },
+      ],
+    });
+    const sentBack = sent().messages[1]?.content[0] as { reasoningContent: { redactedContent: string } };
+    expect(Buffer.from(sentBack.reasoningContent.redactedContent, "base64")).toEqual(
+      Buffer.from(redacted?.type === "redacted_thinking" ? redacted.data : "", "base64"),
+    );
+  });
+});
+
 describe("count_tokens", () => {
   it("counts through Bedrock CountTokens with the same translation as messages", async () => {
     const params = {
