@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
 import { anthropicRoutes } from "./dialects/anthropic/routes.js";
-import { anthropicDialect, dialectTable } from "./dialects/dialect.js";
+import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialect.js";
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { loggerOptions } from "./logging.js";
@@ -33,7 +33,10 @@ export async function buildApp(
     forceCloseConnections: "idle",
   });
 
-  const dialects = dialectTable([{ prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect }]);
+  const dialects = dialectTable([
+    { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
+    { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
+  ]);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anthropicClient, lastCall, parseSse, type Stack } from "./helpers/anthropic.js";
-import { startStack } from "./helpers/gateway.js";
+import { startGateway, startStack } from "./helpers/gateway.js";
 import { waitFor } from "./helpers/wait.js";
 
 const model = "claude-haiku-4-5";
@@ -251,6 +251,34 @@ describe("bad input gets a 400 invalid_request_error naming the field", () => {
         expect(response.status, `${path} ${body}`).toBeLessThan(500);
         expect(((await response.json()) as ErrorBody).type).toBe("error");
       }
+    }
+  });
+});
+
+describe("route prefixes", () => {
+  it("keep each dialect's error shape when they share a parent path", async () => {
+    const gateway = await startGateway(stack.emulator, {
+      OPENAI_ROUTES_PREFIX: "/api/openai",
+      ANTHROPIC_ROUTES_PREFIX: "/api",
+    });
+    try {
+      const openAi = await fetch(`${gateway.url}/api/openai/v1/nothing`);
+      expect(((await openAi.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
+      const anthropic = await fetch(`${gateway.url}/api/v1/nothing`);
+      expect((await anthropic.json()) as ErrorBody).toMatchObject({
+        type: "error",
+        error: { type: "not_found_error" },
+      });
+      const message = await fetch(`${gateway.url}/api/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(((await message.json()) as { content: unknown[] }).content).toEqual([
+        { type: "text", text: "Echo: hi" },
+      ]);
+    } finally {
+      await gateway.close();
     }
   });
 });

@@ -31,9 +31,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = values as SettingValues<typeof settings>;
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
-  if (config.ANTHROPIC_ROUTES_PREFIX === config.OPENAI_ROUTES_PREFIX) {
+  // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).
+  const openAiPaths = [config.OPENAI_ROUTES_PREFIX, `${config.OPENAI_ROUTES_PREFIX}/v1`];
+  if (openAiPaths.includes(config.ANTHROPIC_ROUTES_PREFIX)) {
     throw new ConfigError(
-      "Invalid configuration: ANTHROPIC_ROUTES_PREFIX: must differ from OPENAI_ROUTES_PREFIX",
+      "Invalid configuration: ANTHROPIC_ROUTES_PREFIX: must differ from OPENAI_ROUTES_PREFIX and its /v1 path",
     );
   }
   return { ...config, region };

@@ -16,9 +16,18 @@ describe("ANTHROPIC_ROUTES_PREFIX", () => {
     );
   });
 
-  it("must differ from the OpenAI prefix", () => {
-    expect(() => loadConfig({ OPENAI_ROUTES_PREFIX: "/anthropic" })).toThrow(
+  it.each([
+    [{ OPENAI_ROUTES_PREFIX: "/anthropic" }],
+    [{ ANTHROPIC_ROUTES_PREFIX: "/v1" }],
+    [{ OPENAI_ROUTES_PREFIX: "/api", ANTHROPIC_ROUTES_PREFIX: "/api/v1" }],
+  ])("must not claim the OpenAI routes: %j", (env) => {
+    expect(() => loadConfig(env)).toThrow(
       /^Invalid configuration: ANTHROPIC_ROUTES_PREFIX: must differ from OPENAI_ROUTES_PREFIX/,
     );
+  });
+
+  it("may share a parent path with the OpenAI routes", () => {
+    const config = loadConfig({ OPENAI_ROUTES_PREFIX: "/api/openai", ANTHROPIC_ROUTES_PREFIX: "/api" });
+    expect(config.ANTHROPIC_ROUTES_PREFIX).toBe("/api");
   });
 });

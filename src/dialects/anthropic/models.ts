@@ -173,7 +173,7 @@ export function createClaudeModelResolver(
     if (/^claude-/i.test(target)) {
       throw new GatewayError(
         "not_found",
-        `model: ${target} is not a Claude model this gateway knows. Use a listed model, a Bedrock model id or an inference profile.`,
+        `model: ${target.slice(0, 100)} is not a Claude model this gateway knows. Use a listed model, a Bedrock model id or an inference profile.`,
         { code: "model_not_found", param: "model" },
       );
     }
