@@ -23,6 +23,12 @@ function decoderFor(contentEncoding: string | undefined): Transform | undefined 
   }
 }
 
+/** Drop a body we will not read; undici reports the abort as an error event, which is expected here. */
+export function discard(body: Readable): void {
+  body.on("error", () => undefined);
+  body.destroy();
+}
+
 /** Stops a stream as soon as more than `limit` bytes went through it. */
 function limitTo(limit: number) {
   return async function* (source: AsyncIterable<Buffer>) {
@@ -46,15 +52,12 @@ export async function readLimitedBody(
   maxBytes: number,
 ): Promise<Buffer> {
   const declared = Number(headers.contentLength);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    body.destroy();
-    throw new FetchTooLarge(maxBytes);
-  }
   let decoder: Transform | undefined;
   try {
+    if (Number.isFinite(declared) && declared > maxBytes) throw new FetchTooLarge(maxBytes);
     decoder = decoderFor(headers.contentEncoding);
   } catch (error) {
-    body.destroy();
+    discard(body);
     throw error;
   }
   const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { type Agent, request } from "undici";
-import { acceptedEncodings, readLimitedBody } from "./body.js";
+import { acceptedEncodings, discard, readLimitedBody } from "./body.js";
 import { FetchRefused, FetchTooLarge } from "./failures.js";
 import type { AddressPolicy } from "./ip-policy.js";
 import { pinnedAgent } from "./pinned-agent.js";
@@ -78,7 +78,7 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
         });
         const { statusCode, headers } = response;
         if (redirectStatuses.has(statusCode)) {
-          response.body.destroy();
+          discard(response.body);
           if (hop >= options.maxRedirects) {
             throw new FetchRefused(`${originOf(current)}: more than ${options.maxRedirects} redirects`);
           }
@@ -86,7 +86,7 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
           continue;
         }
         if (statusCode < 200 || statusCode > 299) {
-          response.body.destroy();
+          discard(response.body);
           throw new FetchRefused(`${originOf(current)}: status ${statusCode}`);
         }
         const bytes = await readLimitedBody(
