@@ -2,6 +2,7 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { docx, pdf, png } from "./fixtures/media-server.mjs";
+import { selfSignedCertificate } from "./helpers/certificate.js";
 import type { RunningGateway } from "./helpers/gateway.js";
 import {
   askAbout,
@@ -29,6 +30,9 @@ const limit = 64 * 1024;
 
 let ns: TestNamespace;
 let server: JsonLineProcess;
+let tlsServer: JsonLineProcess;
+let certificate: ReturnType<typeof selfSignedCertificate>;
+let tlsBase: string;
 let trap: Awaited<ReturnType<typeof startLoopbackTrap>>;
 let emulator: Emulator;
 let open: RunningGateway;
@@ -65,11 +69,17 @@ describe.skipIf(unavailable)(
       // address would find a server there and succeed, not fail by accident.
       server = await waitForReady(ns.spawn(process.execPath, [fixture, ns.address, String(trap.port)]));
       base = `http://images.test:${server.port}`;
+      certificate = selfSignedCertificate("images.test");
+      tlsServer = await waitForReady(
+        ns.spawn(process.execPath, [fixture, ns.address, "0", certificate.certFile, certificate.keyFile]),
+      );
+      tlsBase = `https://images.test:${tlsServer.port}`;
       names = tableResolver({
         "images.test": [ns.address],
         "mixed.test": [ns.address, "127.0.0.1"],
         "mixed6.test": [ns.address, "::1"],
         "loop.test": ["127.0.0.1"],
+        "other.test": [ns.address],
         // DNS rebinding: the checked answer first, loopback on every later lookup.
         "rebind.test": (call) => (call === 1 ? [ns.address] : ["127.0.0.1"]),
         "rebind-hop.test": (call) => (call === 1 ? [ns.address] : ["127.0.0.1"]),
@@ -185,6 +195,30 @@ describe.skipIf(unavailable)(
       it("follows a relative redirect to an image", async () => {
         expect(await askAbout(client, `${base}/redirect?to=/image.png`)).not.toBeInstanceOf(Error);
         expect(sentImage()?.format).toBe("png");
+      });
+    });
+
+    describe("https", () => {
+      it("verifies the certificate for the host name while connecting to the checked address", async () => {
+        expect(await askAbout(client, `${tlsBase}/image.png`)).not.toBeInstanceOf(Error);
+        expect(tlsServer.events.find((event) => event.servername !== undefined)?.servername).toBe(
+          "images.test",
+        );
+      });
+
+      it("refuses a name or an IP the certificate does not cover", async () => {
+        for (const host of ["other.test", ns.address]) {
+          expectRefusal(await askAbout(client, `https://${host}:${tlsServer.port}/image.png`));
+        }
+        expect(open.logs.some((line) => line.includes("ERR_TLS_CERT_ALTNAME_INVALID"))).toBe(true);
+      });
+
+      it("follows a redirect from http up to https, never down", async () => {
+        const up = encodeURIComponent(`${tlsBase}/image.png`);
+        expect(await askAbout(client, `${base}/redirect?to=${up}`)).not.toBeInstanceOf(Error);
+        const down = encodeURIComponent(`${base}/image.png`);
+        expectRefusal(await askAbout(client, `${tlsBase}/redirect?to=${down}`));
+        expect(requestsSeen()).toEqual([]);
       });
     });
 

@@ -15,6 +15,8 @@ export interface GuardedFetchOptions {
   /** One deadline for the whole download: every hop, the headers and the last byte of the body. */
   timeoutMs: number;
   userAgent?: string;
+  /** Certificates to trust instead of Node's bundled CAs (a private CA; the tests' own). */
+  ca?: string | Buffer;
 }
 
 export interface FetchedFile {
@@ -67,7 +69,7 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
       let agent: Agent | undefined;
       try {
         const target = await checkTarget(current, options.resolve, options.policy, abort);
-        agent = pinnedAgent(target, options.connectTimeoutMs);
+        agent = pinnedAgent(target, options.connectTimeoutMs, options.ca);
         const response = await request(current, {
           method: "GET",
           dispatcher: agent,

@@ -7,7 +7,7 @@ import type { CheckedTarget } from "./target.js";
  * answers from the check, never from a second query, so a rebinding DNS server gets no second chance.
  * The URL keeps its host name, so the Host header, SNI and certificate verification still use the name.
  */
-export function pinnedAgent(target: CheckedTarget, connectTimeoutMs: number): Agent {
+export function pinnedAgent(target: CheckedTarget, connectTimeoutMs: number, ca?: string | Buffer): Agent {
   const first = target.addresses[0];
   if (!first) throw new Error("a checked target has at least one address");
   const lookup: LookupFunction = (_hostname, options, callback) => {
@@ -16,5 +16,5 @@ export function pinnedAgent(target: CheckedTarget, connectTimeoutMs: number): Ag
     else callback(null, first.address, first.family);
   };
   // One connection, closed when the hop ends: user-supplied URLs are rarely fetched twice.
-  return new Agent({ connect: { lookup, timeout: connectTimeoutMs }, connections: 1 });
+  return new Agent({ connect: { lookup, timeout: connectTimeoutMs, ca }, connections: 1 });
 }

@@ -25,10 +25,15 @@ export function tableResolver(table: Record<string, string[] | ((call: number) =
 }
 
 /** The real gateway with the real media loaders, resolving names through `resolve`. */
-export function startMediaGateway(emulator: Emulator, env: Record<string, string>, resolve: Resolver) {
+export function startMediaGateway(
+  emulator: Emulator,
+  env: Record<string, string>,
+  resolve: Resolver,
+  ca?: string,
+) {
   return startGateway(emulator, env, (config) => ({
     ...createDeps(config),
-    mediaLoader: mediaLoadersFor(config, resolve),
+    mediaLoader: mediaLoadersFor(config, { resolve, ca }),
   }));
 }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import type { MediaServerEvent } from "../fixtures/media-server.mjs";
 
 /**
  * A network namespace made for one test run, joined to this one by a veth pair on a /30 of 10.213.0.0/16
@@ -110,16 +111,17 @@ export function createTestNamespace(): TestNamespace {
   };
 }
 
-/** A server started with `spawn` that prints JSON lines; resolves once it printed {"ready": port}. */
+/** A media server started with `spawn`, printing its events as JSON lines. */
 export interface JsonLineProcess {
   child: ChildProcess;
   port: number;
-  events: Record<string, unknown>[];
+  events: MediaServerEvent[];
   stop(): void;
 }
 
+/** Resolves once the server printed {"ready": port}. */
 export function waitForReady(child: ChildProcess, timeoutMs = 10_000): Promise<JsonLineProcess> {
-  const events: Record<string, unknown>[] = [];
+  const events: MediaServerEvent[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -127,7 +129,7 @@ export function waitForReady(child: ChildProcess, timeoutMs = 10_000): Promise<J
     }, timeoutMs);
     child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      const event = JSON.parse(line) as Record<string, unknown>;
+      const event = JSON.parse(line) as MediaServerEvent;
       events.push(event);
       if (typeof event.ready === "number") {
         clearTimeout(timer);
