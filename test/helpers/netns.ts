@@ -116,7 +116,15 @@ export interface JsonLineProcess {
   child: ChildProcess;
   port: number;
   events: MediaServerEvent[];
-  stop(): void;
+  stop(): Promise<void>;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }
 
 /** Resolves once the server printed {"ready": port}. */
@@ -133,7 +141,7 @@ export function waitForReady(child: ChildProcess, timeoutMs = 10_000): Promise<J
       events.push(event);
       if (typeof event.ready === "number") {
         clearTimeout(timer);
-        resolve({ child, port: event.ready, events, stop: () => child.kill("SIGTERM") });
+        resolve({ child, port: event.ready, events, stop: () => stop(child) });
       }
     });
   });
