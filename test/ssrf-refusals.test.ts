@@ -87,6 +87,15 @@ describe("internal addresses are refused before any connection", () => {
     expect(line, "log line of the refused request").toMatch(/"detail":"download refused: .*is blocked: /);
   });
 
+  it("logs the origin only: a presigned URL's signature never reaches the log", async () => {
+    const url = `http://loop.test:${trap.port}/private/key.png?X-Amz-Signature=s3cr3t-signature`;
+    const error = expectRefusal(await askAbout(client, url));
+    const requestId = error.headers?.get("x-request-id");
+    const lines = gateway.logs.filter((entry) => entry.includes(`"reqId":"${requestId}"`));
+    expect(lines.join("")).toContain(`http://loop.test:${trap.port}: address 127.0.0.1 is blocked: loopback`);
+    expect(lines.join("")).not.toMatch(/s3cr3t|private\/key/);
+  });
+
   it("refuses a name that does not resolve with the same answer", async () => {
     expectRefusal(await askAbout(client, `http://nowhere.test:${trap.port}/image.png`));
     expect(gateway.logs.some((line) => line.includes("cannot resolve (ENOTFOUND)"))).toBe(true);
