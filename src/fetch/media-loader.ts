@@ -1,5 +1,5 @@
 import { GatewayError, invalidRequest } from "../errors.js";
-import { dataUrlOnlyLoader, decodeDataUrl, isDataUrl } from "../media/data-url.js";
+import { decodeDataUrl } from "../media/data-url.js";
 import type { MediaLoader } from "../media/types.js";
 import { FetchRefused, FetchTooLarge } from "./failures.js";
 import type { GuardedFetch } from "./guarded-fetch.js";
@@ -16,6 +16,9 @@ export interface RemoteMediaOptions {
 
 /** Makes one MediaLoader per request; `signal` (the client going away) cancels that request's downloads. */
 export type MediaLoaderFactory = (signal?: AbortSignal) => MediaLoader;
+
+/** `data:` URLs are decoded in place, never fetched. */
+const isDataUrl = (url: string) => url.slice(0, 5).toLowerCase() === "data:";
 
 const mebibytes = (bytes: number) => `${Math.round((bytes / 1024 ** 2) * 100) / 100} MiB`;
 
@@ -60,7 +63,6 @@ function downloadError(error: unknown, param: string): unknown {
  * time per request. The first failure cancels the request's other downloads: the request fails anyway.
  */
 export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFactory {
-  if (!options.enabled) return () => dataUrlOnlyLoader;
   return (signal) => {
     const limit = createLimiter(options.maxConcurrent);
     const cancel = new AbortController();
@@ -68,6 +70,13 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
     return {
       async load(text, expected, param) {
         if (isDataUrl(text)) return decodeDataUrl(text, expected, param);
+        if (!options.enabled) {
+          throw invalidRequest(
+            "Remote URLs are disabled on this gateway; send the file inline as a base64 data URL.",
+            param,
+            "remote_url_disabled",
+          );
+        }
         const url = remoteUrl(text, param);
         try {
           const file = await limit(() => options.fetch(url, { accept: acceptFor(expected), signal: abort }));

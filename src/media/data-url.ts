@@ -1,7 +1,6 @@
 import { invalidRequest } from "../errors.js";
 import { documentFormatOf, imageFormatOf, sniffImageFormat } from "./formats.js";
 import type { LoadedMedia, MediaLoader } from "./types.js";
-import { unsupportedDocument, unsupportedImage } from "./unsupported.js";
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -25,25 +24,30 @@ export function decodeDataUrl(url: string, expected: "image" | "document", param
   const bytes = Buffer.from(payload, "base64");
   if (expected === "image") {
     const format = imageFormatOf(mime) ?? sniffImageFormat(bytes);
-    if (!format) throw unsupportedImage(mime, param);
+    if (!format) {
+      throw invalidRequest(
+        `Unsupported image type "${mime || "unknown"}"; use png, jpeg, gif or webp.`,
+        param,
+        "unsupported_media_type",
+      );
+    }
     return { kind: "image", format, bytes };
   }
   const format = documentFormatOf(mime);
-  if (!format) throw unsupportedDocument(mime, param);
+  if (!format) {
+    throw invalidRequest(
+      `Unsupported document type "${mime || "unknown"}"; use pdf, csv, doc, docx, xls, xlsx, html, txt or md.`,
+      param,
+      "unsupported_media_type",
+    );
+  }
   return { kind: "document", format, bytes };
 }
 
-/** `data:` URLs are decoded locally, never fetched. */
-export const isDataUrl = (url: string) => url.slice(0, 5).toLowerCase() === "data:";
-
-/** The loader when ENABLE_REMOTE_URL_FETCH=false: data URLs only, and a clear word for everything else. */
+/** The loader used when remote fetching is not available: data URLs only. */
 export const dataUrlOnlyLoader: MediaLoader = {
   async load(url, expected, param) {
-    if (isDataUrl(url)) return decodeDataUrl(url, expected, param);
-    throw invalidRequest(
-      "Remote URLs are disabled on this gateway; send the file inline as a base64 data URL.",
-      param,
-      "remote_url_disabled",
-    );
+    if (url.slice(0, 5).toLowerCase() === "data:") return decodeDataUrl(url, expected, param);
+    throw invalidRequest("Only data: URLs are accepted for media in this deployment.", param, "invalid_url");
   },
 };
