@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { sniffDocumentFormat } from "../../src/media/formats.js";
-import { runMain } from "../helpers/spawn.js";
 
 describe("download settings", () => {
   it("default to a guarded, bounded fetcher", () => {
@@ -29,18 +28,6 @@ describe("download settings", () => {
   ])("refuses %j naming the variable", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
-  });
-
-  it("stops startup with one line for a bad switch", async () => {
-    const exit = await runMain({
-      AWS_REGION: "us-east-1",
-      SSRF_PROTECTION_BLOCK_PRIVATE_NETWORKS: "perhaps",
-    });
-    expect(exit.code).not.toBe(0);
-    expect(exit.stderr.trim()).toMatch(
-      /^aegis: Invalid configuration: SSRF_PROTECTION_BLOCK_PRIVATE_NETWORKS: expected true or false/,
-    );
-    expect(exit.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
 
