@@ -37,6 +37,7 @@ let trap: Awaited<ReturnType<typeof startLoopbackTrap>>;
 let emulator: Emulator;
 let open: RunningGateway;
 let strict: RunningGateway;
+let slowConnect: RunningGateway;
 let client: OpenAI;
 let names: ReturnType<typeof tableResolver>;
 let base: string;
@@ -80,6 +81,7 @@ describe.skipIf(unavailable)(
         "mixed6.test": [ns.address, "::1"],
         "loop.test": ["127.0.0.1"],
         "other.test": [ns.address],
+        "silent.test": [ns.unusedAddress],
         // DNS rebinding: the checked answer first, loopback on every later lookup.
         "rebind.test": (call) => (call === 1 ? [ns.address] : ["127.0.0.1"]),
         "rebind-hop.test": (call) => (call === 1 ? [ns.address] : ["127.0.0.1"]),
@@ -97,11 +99,21 @@ describe.skipIf(unavailable)(
         certificate.cert,
       );
       strict = await startMediaGateway(emulator, {}, names.resolve);
+      slowConnect = await startMediaGateway(
+        emulator,
+        {
+          SSRF_PROTECTION_BLOCK_PRIVATE_NETWORKS: "false",
+          REMOTE_URL_CONNECT_TIMEOUT_SECONDS: "1",
+          REMOTE_URL_TIMEOUT_SECONDS: "10",
+        },
+        names.resolve,
+      );
       client = openAiClient(open);
     });
     afterAll(async () => {
       await open?.close();
       await strict?.close();
+      await slowConnect?.close();
       await emulator?.close();
       await server?.stop();
       await tlsServer?.stop();
@@ -268,6 +280,14 @@ describe.skipIf(unavailable)(
         expectRefusal(drip);
         expectRefusal(stall);
         expect(open.logs.some((line) => line.includes("no complete answer within 1000 ms"))).toBe(true);
+      });
+
+      it("gives up a connection that does not complete after REMOTE_URL_CONNECT_TIMEOUT_SECONDS", async () => {
+        // Nobody holds this address of the test's own subnet: the SYN is never answered.
+        expectRefusal(
+          await askAbout(openAiClient(slowConnect), `http://silent.test:${server.port}/image.png`),
+        );
+        expect(slowConnect.logs.some((line) => line.includes("UND_ERR_CONNECT_TIMEOUT"))).toBe(true);
       });
 
       it("runs at most MAX_CONCURRENT_INPUT_DOWNLOADS (2) downloads of one request at a time", async () => {

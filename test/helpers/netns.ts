@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import type { MediaServerEvent } from "../fixtures/media-server.mjs";
 
 /**
- * A network namespace made for one test run, joined to this one by a veth pair on a /30 of 10.213.0.0/16
+ * A network namespace made for one test run, joined to this one by a veth pair on a /29 of 10.213.0.0/16
  * (a range nothing else here uses). The only change to the machine's own namespace is the address on our
  * veth end, and the route the kernel derives from it; both go away with the veth.
  */
@@ -13,6 +13,8 @@ export interface TestNamespace {
   hostAddress: string;
   /** The namespace's end, where its servers listen. */
   address: string;
+  /** An address of the test subnet that nobody holds: connections to it never complete. */
+  unusedAddress: string;
   /** Start a program inside the namespace. */
   spawn(command: string, args: string[]): ChildProcess;
   remove(): void;
@@ -47,18 +49,22 @@ function removeStale(): void {
   }
 }
 
-/** A free /30 in 10.213.0.0/16, preferring one derived from the pid so parallel runs rarely collide. */
-function freeSubnet(): { host: string; inside: string } {
+/** A free /29 in 10.213.0.0/16, preferring one derived from the pid so parallel runs rarely collide. */
+function freeSubnet(): { host: string; inside: string; unused: string } {
   const used = ip("-o", "-4", "addr", "show");
   for (let attempt = 0; attempt < 64; attempt++) {
-    const n = (process.pid + attempt * 7919) % 16384;
-    const third = n >> 6;
-    const fourth = (n & 63) * 4;
-    const host = `10.213.${third}.${fourth + 1}`;
-    const inside = `10.213.${third}.${fourth + 2}`;
-    if (!used.includes(` ${host}/`) && !used.includes(` ${inside}/`)) return { host, inside };
+    const n = (process.pid + attempt * 7919) % 8192;
+    const prefix = `10.213.${n >> 5}.`;
+    const first = (n & 31) * 8;
+    if (!used.includes(` ${prefix}${first + 1}/`) && !used.includes(` ${prefix}${first + 2}/`)) {
+      return {
+        host: `${prefix}${first + 1}`,
+        inside: `${prefix}${first + 2}`,
+        unused: `${prefix}${first + 3}`,
+      };
+    }
   }
-  throw new Error("no free /30 in 10.213.0.0/16");
+  throw new Error("no free /29 in 10.213.0.0/16");
 }
 
 /** Why namespaces cannot be made here, or undefined when they can (probes by making and removing one). */
@@ -92,9 +98,9 @@ export function createTestNamespace(): TestNamespace {
     ip("netns", "add", name);
     ip("link", "add", veth.host, "type", "veth", "peer", "name", veth.inside);
     ip("link", "set", veth.inside, "netns", name);
-    ip("addr", "add", `${subnet.host}/30`, "dev", veth.host);
+    ip("addr", "add", `${subnet.host}/29`, "dev", veth.host);
     ip("link", "set", veth.host, "up");
-    ip("-n", name, "addr", "add", `${subnet.inside}/30`, "dev", veth.inside);
+    ip("-n", name, "addr", "add", `${subnet.inside}/29`, "dev", veth.inside);
     ip("-n", name, "link", "set", veth.inside, "up");
     ip("-n", name, "link", "set", "lo", "up");
   } catch (error) {
@@ -105,6 +111,7 @@ export function createTestNamespace(): TestNamespace {
     name,
     hostAddress: subnet.host,
     address: subnet.inside,
+    unusedAddress: subnet.unused,
     spawn: (command, args) =>
       spawn("ip", ["netns", "exec", name, command, ...args], { stdio: ["ignore", "pipe", "inherit"] }),
     remove,
