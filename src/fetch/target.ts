@@ -14,7 +14,7 @@ export interface CheckedTarget {
   addresses: CheckedAddress[];
 }
 
-/** The URL and its origin for log lines: path and query may carry signatures (presigned URLs), so never them. */
+/** What log lines show of a URL: its origin only, since path and query may carry signatures (presigned URLs). */
 export const originOf = (url: URL) => `${url.protocol}//${url.host}`;
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
