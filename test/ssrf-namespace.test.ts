@@ -20,6 +20,7 @@ import {
   type TestNamespace,
   waitForReady,
 } from "./helpers/netns.js";
+import { waitFor } from "./helpers/wait.js";
 
 // The positive path for real: an image server on a private address in a network namespace this test makes,
 // reached over a veth pair. SSRF_PROTECTION_BLOCK_PRIVATE_NETWORKS=false lets the gateway fetch from it;
@@ -288,6 +289,45 @@ describe.skipIf(unavailable)(
           await askAbout(openAiClient(slowConnect), `http://silent.test:${server.port}/image.png`),
         );
         expect(slowConnect.logs.some((line) => line.includes("UND_ERR_CONNECT_TIMEOUT"))).toBe(true);
+      });
+
+      it("cancels the downloads of a client that goes away", async () => {
+        // This gateway would wait 10 s for the silent server; the client leaving must end the download now.
+        const controller = new AbortController();
+        const pending = openAiClient(slowConnect)
+          .chat.completions.create(
+            {
+              model: "amazon.nova-lite-v1:0",
+              messages: [
+                { role: "user", content: [{ type: "image_url", image_url: { url: `${base}/stall` } }] },
+              ],
+            },
+            { signal: controller.signal },
+          )
+          .catch(() => undefined);
+        await waitFor(() => requestsSeen().length === 1);
+        controller.abort();
+        await pending;
+        await waitFor(() => server.events.some((event) => event.abandoned === "/stall"));
+        expect(emulator.requests.filter((r) => r.operation.startsWith("Converse"))).toEqual([]);
+      });
+
+      it("cancels the other downloads of a request once one fails", async () => {
+        const images = ["/stall", "/page.html"].map((path) => ({
+          type: "image_url" as const,
+          image_url: { url: `${base}${path}` },
+        }));
+        const outcome = await openAiClient(slowConnect)
+          .chat.completions.create({
+            model: "amazon.nova-lite-v1:0",
+            messages: [{ role: "user", content: images }],
+          })
+          .catch((error: unknown) => error);
+        expectRefusal(outcome, {
+          code: "unsupported_media_type",
+          param: "messages[0].content[1].image_url.url",
+        });
+        await waitFor(() => server.events.some((event) => event.abandoned === "/stall"));
       });
 
       it("runs at most MAX_CONCURRENT_INPUT_DOWNLOADS (2) downloads of one request at a time", async () => {
