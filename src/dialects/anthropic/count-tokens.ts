@@ -20,13 +20,14 @@ export function countTokensHandler(deps: Deps, resolveModel: (name: string) => s
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(countTokensRequestSchema, request.body);
     const modelId = resolveModel(body.model);
+    const signal = abortOnDisconnect(reply);
     const parts = await toConverseParts(body, {
       modelId,
-      media: deps.mediaLoader(),
+      media: deps.mediaLoader(signal),
       betas: bedrockBetasOf(request.headers["anthropic-beta"]),
     });
     const output = await deps.bedrock
-      .countTokens(toCountTokensInput(parts, modelId), abortOnDisconnect(reply))
+      .countTokens(toCountTokensInput(parts, modelId), signal)
       .catch((error: unknown) => {
         throw mapBedrockError(error);
       });

@@ -15,12 +15,13 @@ import { MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
 export function messagesHandler(deps: Deps, resolveModel: (name: string) => string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(messagesRequestSchema, request.body);
+    // Url sources download before Bedrock is called; a client that leaves stops those downloads too.
+    const signal = abortOnDisconnect(reply);
     const input = await toConverseInput(body, {
       modelId: resolveModel(body.model),
-      media: deps.mediaLoader(),
+      media: deps.mediaLoader(signal),
       betas: bedrockBetasOf(request.headers["anthropic-beta"]),
     });
-    const signal = abortOnDisconnect(reply);
     const id = messageId();
 
     if (!body.stream) {
