@@ -140,7 +140,7 @@ describe("model names", () => {
       }),
     );
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
-    expect(lastCall(stack).modelId).toBe("vendor.nothing-v9");
+    expect(lastCall(stack.emulator).modelId).toBe("vendor.nothing-v9");
   });
 });
 
@@ -296,7 +296,7 @@ describe("client disconnects", () => {
     controller.abort();
     await pending;
     await waitFor(() => stack.emulator.aborts() > 0);
-    expect(lastCall(stack).aborted).toBe(true);
+    expect(lastCall(stack.emulator).aborted).toBe(true);
   });
 
   it("abort the Bedrock stream when the client stops reading", async () => {
@@ -308,6 +308,6 @@ describe("client disconnects", () => {
     stream.on("text", () => stream.abort());
     await stream.done().catch(() => undefined);
     await waitFor(() => stack.emulator.aborts() > 0);
-    expect(lastCall(stack).aborted).toBe(true);
+    expect(lastCall(stack.emulator).aborted).toBe(true);
   });
 });

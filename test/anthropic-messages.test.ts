@@ -24,7 +24,7 @@ type ConverseBody = {
   additionalModelRequestFields?: Record<string, unknown>;
   additionalModelResponseFieldPaths?: string[];
 };
-const sent = (operation = "Converse") => lastCall(stack, operation).body as ConverseBody;
+const sent = (operation = "Converse") => lastCall(stack.emulator, operation).body as ConverseBody;
 
 const weather: Anthropic.Tool = {
   name: "weather",
@@ -62,7 +62,7 @@ describe("messages", () => {
       },
     });
     expect(message._request_id).toMatch(/^[0-9a-f-]{36}$/);
-    const call = lastCall(stack);
+    const call = lastCall(stack.emulator);
     expect(call.modelId).toBe(bedrockModel);
     expect(call.body).toMatchObject({
       system: [{ text: "be nice" }],
@@ -77,7 +77,7 @@ describe("messages", () => {
       max_tokens: 5,
       messages: [{ role: "user", content: "x" }],
     });
-    expect(lastCall(stack).modelId).toBe("us.anthropic.claude-sonnet-4-20250514-v1:0");
+    expect(lastCall(stack.emulator).modelId).toBe("us.anthropic.claude-sonnet-4-20250514-v1:0");
     const direct = "anthropic.claude-3-haiku-20240307-v1:0";
     const message = await client.messages.create({
       model: direct,
@@ -85,7 +85,7 @@ describe("messages", () => {
       messages: [{ role: "user", content: "x" }],
     });
     expect(message.model).toBe(direct);
-    expect(lastCall(stack).modelId).toBe(direct);
+    expect(lastCall(stack.emulator).modelId).toBe(direct);
   });
 
   it("names the stop sequence that ended the answer", async () => {
@@ -159,7 +159,7 @@ describe("streaming", () => {
     // Bedrock reports input tokens at the end; message_delta carries them to the final message.
     expect(message.usage.input_tokens).toBeGreaterThan(0);
     expect(message.usage.output_tokens).toBe(5);
-    expect(lastCall(stack).operation).toBe("ConverseStream");
+    expect(lastCall(stack.emulator).operation).toBe("ConverseStream");
   });
 
   it("writes Anthropic's exact event sequence", async () => {
@@ -450,7 +450,7 @@ describe("count_tokens", () => {
       messages: [{ role: "user" as const, content: "how many tokens are these words" }],
     };
     const counted = await client.messages.countTokens(params);
-    const call = lastCall(stack, "CountTokens");
+    const call = lastCall(stack.emulator, "CountTokens");
     // Bedrock counts per foundation model: the inference profile prefix is dropped.
     expect(call.modelId).toBe("anthropic.claude-haiku-4-5-20251001-v1:0");
     expect((call.body as { input: { converse: { system: unknown } } }).input.converse.system).toEqual([

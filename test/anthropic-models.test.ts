@@ -58,6 +58,9 @@ describe("models", () => {
       created_at: "2025-09-29T00:00:00Z",
     });
     expect((await client.models.retrieve("claude-sonnet-4-5")).id).toBe("claude-sonnet-4-5-20250929");
+    expect((await client.models.retrieve("us.anthropic.claude-sonnet-4-5-20250929-v1:0")).id).toBe(
+      "claude-sonnet-4-5-20250929",
+    );
     const error = await client.models.retrieve("amazon.nova-micro-v1:0").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect((error as InstanceType<typeof Anthropic.NotFoundError>).type).toBe("not_found_error");

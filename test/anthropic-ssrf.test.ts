@@ -2,6 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { pdf, png } from "./fixtures/media-server.mjs";
+import { lastCall } from "./helpers/anthropic.js";
 import type { RunningGateway } from "./helpers/gateway.js";
 import { refusedMessage, startLoopbackTrap, startMediaGateway, tableResolver } from "./helpers/media.js";
 import {
@@ -43,18 +44,12 @@ function expectRefusal(outcome: unknown) {
   return error;
 }
 
-function lastConverse() {
-  const request = emulator.requests.filter((r) => r.operation.startsWith("Converse")).at(-1);
-  if (!request) throw new Error("no Converse call reached the emulator");
-  return request.body as {
-    messages: {
-      content: {
-        image?: { format: string; source: { bytes: string } };
-        document?: { format: string; name: string; source: { bytes: string } };
-      }[];
-    }[];
-  };
-}
+type SentContent = {
+  image?: { format: string; source: { bytes: string } };
+  document?: { format: string; name: string; source: { bytes: string } };
+};
+const sentContent = () =>
+  (lastCall(emulator).body as { messages: { content: SentContent[] }[] }).messages[0]?.content[1];
 
 beforeAll(async () => {
   emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
@@ -148,7 +143,7 @@ describe.skipIf(unavailable)(
     it("downloads an image url and hands its bytes to Bedrock", async () => {
       const answer = await askAbout(clientOf(open), `${base}/image.png`);
       expect(answer).not.toBeInstanceOf(Error);
-      const image = lastConverse().messages[0]?.content[1]?.image;
+      const image = sentContent()?.image;
       expect(image?.format).toBe("png");
       expect(Buffer.from(image?.source.bytes ?? "", "base64")).toEqual(png);
       const request = server.events.find((event) => event.request !== undefined);
@@ -158,7 +153,7 @@ describe.skipIf(unavailable)(
     it("downloads a PDF document url, streamed answer", async () => {
       const answer = await askAbout(clientOf(open), `${base}/doc.pdf`, "document", true);
       expect(answer).not.toBeInstanceOf(Error);
-      const document = lastConverse().messages[0]?.content[1]?.document;
+      const document = sentContent()?.document;
       expect(document?.format).toBe("pdf");
       expect(Buffer.from(document?.source.bytes ?? "", "base64")).toEqual(pdf);
     });

@@ -1,5 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { RecordedRequest } from "../../src/emulator/exchange.js";
+import type { Emulator } from "../../src/emulator/server.js";
 import type { startStack } from "./gateway.js";
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -9,8 +10,8 @@ export const anthropicClient = (stack: Stack) =>
   new Anthropic({ baseURL: `${stack.gateway.url}/anthropic`, apiKey: "unused", maxRetries: 0 });
 
 /** The last call of an operation (prefix) that reached the emulator. */
-export function lastCall(stack: Stack, operation = "Converse"): RecordedRequest {
-  const request = stack.emulator.requests.filter((r) => r.operation.startsWith(operation)).at(-1);
+export function lastCall(emulator: Emulator, operation = "Converse"): RecordedRequest {
+  const request = emulator.requests.filter((r) => r.operation.startsWith(operation)).at(-1);
   if (!request) throw new Error(`no ${operation} call reached the emulator`);
   return request;
 }

@@ -104,7 +104,8 @@ export function modelsHandlers(deps: Deps, aliases: Record<string, string>) {
     get: async (request: FastifyRequest<{ Params: { "*": string } }>) => {
       const id = request.params["*"];
       const all = await models();
-      const canonical = claudeModelNamed(id)?.id;
+      // Aliases, dated names and Bedrock ids of a known model all find its one entry.
+      const canonical = (claudeModelNamed(id) ?? claudeModelOfBedrockId(id))?.id;
       const model = all.find((entry) => entry.id === id) ?? all.find((entry) => entry.id === canonical);
       if (!model) {
         throw new GatewayError("not_found", `model: ${id} was not found.`, {
