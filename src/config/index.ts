@@ -1,12 +1,14 @@
 import type { z } from "zod";
 import { bedrockSettings } from "./bedrock.js";
 import type { SettingGroup, SettingValues } from "./define.js";
+import { embeddingsSettings } from "./embeddings.js";
 import { serverSettings } from "./server.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...embeddingsSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
