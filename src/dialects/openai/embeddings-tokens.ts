@@ -17,6 +17,10 @@ let encoding: Promise<Tiktoken> | undefined;
 function cl100k(): Promise<Tiktoken> {
   encoding ??= Promise.all([import("js-tiktoken/lite"), import("js-tiktoken/ranks/cl100k_base")]).then(
     ([{ Tiktoken }, ranks]) => new Tiktoken(ranks.default),
+    (error: unknown) => {
+      encoding = undefined;
+      throw error;
+    },
   );
   return encoding;
 }
