@@ -58,8 +58,9 @@ beforeEach(() => {
 
 const invokes = () => emulator.requests.filter((r) => r.operation === "InvokeModel");
 const sentBodies = () => invokes().map((r) => r.body as Record<string, unknown>);
-/** What the emulator embeds a text as: the gateway must hand back exactly this vector for it. */
-const expected = (text: string, dimensions: number) => embed(text, dimensions, true);
+/** What the emulator embeds a text as, after its trip through JSON: the gateway must hand back exactly this. */
+const expected = (text: string, dimensions: number): number[] =>
+  JSON.parse(JSON.stringify(embed(text, dimensions, true)));
 
 const texts = ["the cat sat on the mat", "quantum chromodynamics lattice"];
 
@@ -319,16 +320,19 @@ describe("errors are OpenAI-shaped 4xx naming the field", () => {
   });
 
   it.each([
-    ["@@throttle", OpenAI.RateLimitError, 429],
-    ["@@error:ValidationException", OpenAI.BadRequestError, 400],
-    ["@@error:AccessDeniedException", OpenAI.PermissionDeniedError, 403],
-    ["@@error:ModelErrorException", OpenAI.InternalServerError, 502],
-  ])("Bedrock's %s → %s %i, with no ARN or account id", async (directive, errorClass, status) => {
-    const error = await failure({ model: COHERE_V4, input: ["fine", `bad ${directive}`] });
-    expect(error).toBeInstanceOf(errorClass);
-    expect(error.status).toBe(status);
-    expect(error.message).not.toMatch(/123456789012|arn:aws/);
-  });
+    ["@@throttle", 429, OpenAI.RateLimitError],
+    ["@@error:ValidationException", 400, OpenAI.BadRequestError],
+    ["@@error:AccessDeniedException", 403, OpenAI.PermissionDeniedError],
+    ["@@error:ModelErrorException", 502, OpenAI.InternalServerError],
+  ])(
+    "Bedrock's %s → %i in OpenAI's error class, with no ARN or account id",
+    async (directive, status, errorClass) => {
+      const error = await failure({ model: COHERE_V4, input: ["fine", `bad ${directive}`] });
+      expect(error).toBeInstanceOf(errorClass);
+      expect(error.status).toBe(status);
+      expect(error.message).not.toMatch(/123456789012|arn:aws/);
+    },
+  );
 
   it("one failed call fails the request and aborts the calls still running", async () => {
     // The failing call waits a little first, so the other calls of the first wave have reached Bedrock.

@@ -46,18 +46,25 @@ describe("OpenAI embeddings input", () => {
     expect(error.message).toContain("at most 2");
   });
 
-  it("decodes token arrays back to their text as cl100k_base", async () => {
-    // "Hello world", "embeddings!" and "naïve café" in cl100k_base, as tiktoken encodes them.
+  it("decodes token arrays back to their exact text as cl100k_base", async () => {
+    // As tiktoken's cl100k_base encodes them; the second splits characters across tokens.
     const single = await readEmbeddingInput([9906, 1917], 10);
     expect(single.texts).toEqual(["Hello world"]);
     const many = await readEmbeddingInput(
       [
-        [9906, 1917],
-        [12529, 25624, 0],
+        [220, 12908, 271, 943, 8128, 197, 23204],
+        [
+          3458, 38672, 588, 53050, 11410, 236, 231, 2001, 76502, 22656, 45918, 252, 16144, 57933, 62903,
+          71634,
+        ],
       ],
       10,
     );
-    expect(many.texts).toEqual(["Hello world", "embeddings!"]);
+    expect(many.texts).toEqual(["  spaces\n\nnewlines\t tabs", "naïve café 🎉 — 日本語のテキスト"]);
+  });
+
+  it("keeps a byte-order mark, as Python's tiktoken does (TextDecoder would drop it)", async () => {
+    expect((await readEmbeddingInput([4117], 10)).texts).toEqual(["\ufeffusing"]);
   });
 });
 
