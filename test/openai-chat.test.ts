@@ -233,6 +233,16 @@ describe("chat completions", () => {
   });
 });
 
+describe("connections to Bedrock", () => {
+  it("are reused across requests (keep-alive), not opened per call", async () => {
+    for (let i = 0; i < 20; i++) {
+      await client.chat.completions.create({ model, messages: [{ role: "user", content: `n${i}` }] });
+    }
+    expect(stack.emulator.requests.filter((r) => r.operation === "Converse")).toHaveLength(20);
+    expect(stack.emulator.connections).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("model names reach Bedrock unaltered", () => {
   it.each(["foo/../bar", "a#b", "a?b=c", "a@b", "../../foundation-models"])("%s", async (name) => {
     const error = await client.chat.completions
