@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the same chat and embeddings requests sent to the emulator directly and through the gateway, in one run.
+ * `npm run bench`: the same chat and embeddings requests sent to the emulator directly and through the
+ * gateway, in one run.
  * The gateway is pinned to CPU 0, the emulator and the load generator to CPU 1 (when there are two cores),
  * and the gateway's own CPU time per request is read from /proc. Prints a Markdown table.
  */
