@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { bedrockSettings } from "./bedrock.js";
 import type { SettingGroup, SettingValues } from "./define.js";
 import { fetchSettings } from "./fetch.js";
+import { embeddingsSettings } from "./embeddings.js";
 import { serverSettings } from "./server.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
@@ -9,6 +10,7 @@ export const settings = {
   ...serverSettings,
   ...bedrockSettings,
   ...fetchSettings,
+  ...embeddingsSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
