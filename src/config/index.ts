@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import { bedrockSettings } from "./bedrock.js";
 import type { SettingGroup, SettingValues } from "./define.js";
-import { fetchSettings } from "./fetch.js";
 import { embeddingsSettings } from "./embeddings.js";
+import { fetchSettings } from "./fetch.js";
 import { serverSettings } from "./server.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
