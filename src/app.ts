@@ -6,6 +6,7 @@ import { anthropicRoutes } from "./dialects/anthropic/routes.js";
 import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialect.js";
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { GatewayError, toGatewayError } from "./errors.js";
+import { drainOnClose } from "./http/drain.js";
 import { loggerOptions } from "./logging.js";
 
 export interface BuildOptions {
@@ -37,6 +38,8 @@ export async function buildApp(
     { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
     { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
   ]);
+
+  drainOnClose(app);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
