@@ -29,31 +29,40 @@ export async function startNode(
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      if (ready.test(output)) {
-        child.stdout?.off("data", onData);
-        child.stderr?.off("data", onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve({
-          process: child,
-          pid: child.pid ?? 0,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once("exit", () => done());
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk;
   });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${output}`))),
+  );
+  // After start-up, the exit on stop() is expected, not an error.
+  exited.catch(() => undefined);
+  const service: Service = {
+    process: child,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGTERM");
+      }),
+  };
+  // Ready when `readyUrl` answers (whatever the log level, the process may print nothing).
+  const answering = (async () => {
+    for (;;) {
+      const ok = await fetch(readyUrl).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok || child.exitCode !== null) return service;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return Promise.race([answering, exited]);
 }
 
 /** User + system CPU time of a process in milliseconds, from /proc. */
