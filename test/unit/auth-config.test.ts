@@ -63,6 +63,6 @@ describe("authentication settings", () => {
     const row = configurationTable()
       .split("\n")
       .find((line) => line.startsWith("| `API_KEY` "));
-    expect(row).toMatch(/^\| `API_KEY` \| \(unset, secret\) \|/);
+    expect(row).toMatch(/^\| `API_KEY` +\| \(unset, secret\) +\|/);
   });
 });
