@@ -42,9 +42,12 @@ export function secretsManagerKeySource(secretId: string, field: string, region:
   return {
     description,
     async read(): Promise<KeyDigests> {
-      const [current, pending] = await Promise.all([digestOf("AWSCURRENT"), digestOf("AWSPENDING")]);
-      if (current === undefined) throw new KeySourceError(description, "it has no current version");
-      return { current, pending };
+      const [current, pending] = await Promise.allSettled([digestOf("AWSCURRENT"), digestOf("AWSPENDING")]);
+      // The current version's problem, when there is one, is the one worth reporting.
+      if (current.status === "rejected") throw current.reason;
+      if (pending.status === "rejected") throw pending.reason;
+      if (current.value === undefined) throw new KeySourceError(description, "it has no current version");
+      return { current: current.value, pending: pending.value };
     },
     close() {
       stopped.abort();
