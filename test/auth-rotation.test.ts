@@ -1,13 +1,12 @@
-import { randomBytes } from "node:crypto";
-import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeps } from "../src/deps.js";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { type RunningGateway, startGateway } from "./helpers/gateway.js";
+import { accepts as acceptsKey, randomKey } from "./helpers/keys.js";
 
 // Re-read every second; the grace period is passed by moving the gateway's clock, not by waiting.
 const graceSeconds = 600;
-const newKey = () => randomBytes(40).toString("base64url");
+const newKey = randomKey;
 const keys: string[] = [];
 let emulator: Emulator;
 const gateways: RunningGateway[] = [];
@@ -47,19 +46,7 @@ async function rotatingGateway(env: Record<string, string>) {
   };
 }
 
-async function accepts(gateway: RunningGateway, key: string): Promise<boolean> {
-  const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
-  try {
-    await client.chat.completions.create({
-      model: "amazon.nova-micro-v1:0",
-      messages: [{ role: "user", content: "hi" }],
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof OpenAI.AuthenticationError) return false;
-    throw error;
-  }
-}
+const accepts = (gateway: RunningGateway, key: string) => acceptsKey(gateway.url, key);
 
 /** Waits for the next log line with message `message` after the `after`-th line. */
 async function nextLog(gateway: RunningGateway, message: string, after = gateway.logs.length) {

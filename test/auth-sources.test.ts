@@ -1,13 +1,12 @@
-import { randomBytes } from "node:crypto";
-import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.js";
 import { loadConfig } from "../src/config/index.js";
 import { createDeps } from "../src/deps.js";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { type RunningGateway, startGateway } from "./helpers/gateway.js";
+import { accepts as acceptsKey, randomKey } from "./helpers/keys.js";
 
-const newKey = () => randomBytes(40).toString("base64url");
+const newKey = randomKey;
 let emulator: Emulator;
 const gateways: RunningGateway[] = [];
 const keys: string[] = [];
@@ -31,19 +30,7 @@ async function gatewayWith(env: Record<string, string>) {
 }
 
 /** Whether the gateway accepts `key`, asked through the official OpenAI client. */
-async function accepts(gateway: RunningGateway, key: string): Promise<boolean> {
-  const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
-  try {
-    await client.chat.completions.create({
-      model: "amazon.nova-micro-v1:0",
-      messages: [{ role: "user", content: "hi" }],
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof OpenAI.AuthenticationError) return false;
-    throw error;
-  }
-}
+const accepts = (gateway: RunningGateway, key: string) => acceptsKey(gateway.url, key);
 
 function fresh(): string {
   const key = newKey();
