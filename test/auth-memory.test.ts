@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -36,6 +36,8 @@ async function gatewayProcess(env: Record<string, string>, name: string) {
       AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
       AWS_REGION: "us-east-1",
+      // Every level, so the check that no output carries the key covers every log line.
+      LOG_LEVEL: "trace",
       ...env,
     },
     [
@@ -51,7 +53,6 @@ async function gatewayProcess(env: Record<string, string>, name: string) {
     gateway,
     /** Writes a snapshot and returns its bytes. */
     async snapshot(): Promise<Buffer> {
-      const { mkdir } = await import("node:fs/promises");
       await mkdir(snapshots, { recursive: true });
       gateway.process.kill("SIGUSR2");
       taken++;
