@@ -27,20 +27,12 @@ export async function startNode(
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "ignore", "pipe"],
   });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk;
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
   });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk;
-  });
-  const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${output}`))),
-  );
-  // After start-up, the exit on stop() is expected, not an error.
-  exited.catch(() => undefined);
   const service: Service = {
     process: child,
     pid: child.pid ?? 0,
@@ -51,18 +43,18 @@ export async function startNode(
         child.kill("SIGTERM");
       }),
   };
-  // Ready when `readyUrl` answers (whatever the log level, the process may print nothing).
-  const answering = (async () => {
-    for (;;) {
-      const ok = await fetch(readyUrl).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok || child.exitCode !== null) return service;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
-  return Promise.race([answering, exited]);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${stderr}`);
+    const up = await fetch(readyUrl).then(
+      () => true,
+      () => false,
+    );
+    if (up) return service;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await service.stop();
+  throw new Error(`${script} did not start: ${stderr}`);
 }
 
 /** User + system CPU time of a process in milliseconds, from /proc. */

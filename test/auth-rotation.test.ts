@@ -3,6 +3,7 @@ import { createDeps } from "../src/deps.js";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { type RunningGateway, startGateway } from "./helpers/gateway.js";
 import { accepts as acceptsKey, randomKey } from "./helpers/keys.js";
+import { waitFor } from "./helpers/wait.js";
 
 // Re-read every second; the grace period is passed by moving the gateway's clock, not by waiting.
 const graceSeconds = 600;
@@ -50,13 +51,9 @@ const accepts = (gateway: RunningGateway, key: string) => acceptsKey(gateway.url
 
 /** Waits for the next log line with message `message` after the `after`-th line. */
 async function nextLog(gateway: RunningGateway, message: string, after = gateway.logs.length) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const line = gateway.logs.slice(after).find((text) => JSON.parse(text).msg === message);
-    if (line) return JSON.parse(line) as Record<string, unknown>;
-    if (Date.now() > deadline) throw new Error(`no "${message}" log line`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const find = () => gateway.logs.slice(after).find((text) => JSON.parse(text).msg === message);
+  await waitFor(() => find() !== undefined, 15_000);
+  return JSON.parse(find() ?? "{}") as Record<string, unknown>;
 }
 
 const rotated = "API key rotated: the new key is accepted; the previous one until the grace period ends";

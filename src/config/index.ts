@@ -2,12 +2,14 @@ import type { z } from "zod";
 import { authSettings, authSettingsProblem } from "./auth.js";
 import { bedrockSettings } from "./bedrock.js";
 import type { Setting, SettingGroup, SettingValues } from "./define.js";
+import { fetchSettings } from "./fetch.js";
 import { serverSettings } from "./server.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...fetchSettings,
   ...authSettings,
 } satisfies SettingGroup;
 
