@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { authSettings, authSettingsProblem } from "./auth.js";
 import { bedrockSettings } from "./bedrock.js";
 import type { Setting, SettingGroup, SettingValues } from "./define.js";
+import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
 import { serverSettings } from "./server.js";
 
@@ -10,6 +11,7 @@ export const settings = {
   ...serverSettings,
   ...bedrockSettings,
   ...fetchSettings,
+  ...embeddingsSettings,
   ...authSettings,
 } satisfies SettingGroup;
 
