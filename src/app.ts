@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { registerAuthentication } from "./auth/hook.js";
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
 import { anthropicRoutes } from "./dialects/anthropic/routes.js";
@@ -7,7 +8,7 @@ import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialec
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { drainOnClose } from "./http/drain.js";
-import { loggerOptions } from "./logging.js";
+import { loggedUrl, loggerOptions } from "./logging.js";
 
 export interface BuildOptions {
   /** Extra pino options, e.g. a destination stream for tests that read the logs. */
@@ -45,11 +46,13 @@ export async function buildApp(
     reply.header("x-request-id", request.id);
   });
 
+  registerAuthentication(app, config, deps);
+
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggedUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
