@@ -1,28 +1,40 @@
 import { defineConfig } from "vitest/config";
 
-/** Suites that choose their Bedrock transport themselves, or never reach Bedrock: not rerun with sdk. */
-const transportAgnostic = [
-  "test/unit/**",
-  "test/startup.test.ts",
-  "test/emulator.test.ts",
-  "test/transport-conformance.test.ts",
-  "test/lean-transport.test.ts",
+/**
+ * The suites whose subject is what Bedrock answers (chat, Anthropic messages, embeddings, draining streams on
+ * shutdown): rerun on the stock SDK transport by the "sdk" project, so both transports pass the same tests.
+ * The rest never reach Bedrock's hot calls, or choose their transport themselves.
+ */
+const bedrockSuites = [
+  "test/openai-chat.test.ts",
+  "test/openai-embeddings.test.ts",
+  "test/anthropic-messages.test.ts",
+  "test/anthropic-errors.test.ts",
+  "test/anthropic-models.test.ts",
+  "test/shutdown.test.ts",
 ];
 
+const shared = {
+  testTimeout: 20_000,
+  hookTimeout: 30_000,
+  pool: "forks" as const,
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+};
+
+// Projects do not extend the root here: vitest would concatenate their include lists with it.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    pool: "forks",
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
       // Everything, on the default (lean) Bedrock transport.
-      { extends: true, test: { name: "lean" } },
-      // The integration suites again on the stock SDK transport (AEGIS_TEST_TRANSPORT, read by test/helpers/gateway.ts).
+      { test: { ...shared, name: "lean", include: ["test/**/*.test.ts"] } },
+      // The Bedrock suites again with AEGIS_TEST_TRANSPORT=sdk (read by test/helpers/gateway.ts).
       {
-        extends: true,
-        test: { name: "sdk", exclude: transportAgnostic, env: { AEGIS_TEST_TRANSPORT: "sdk" } },
+        test: {
+          ...shared,
+          name: "sdk",
+          include: bedrockSuites,
+          env: { ...shared.env, AEGIS_TEST_TRANSPORT: "sdk" },
+        },
       },
     ],
   },

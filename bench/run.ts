@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: the same chat requests sent to the emulator directly and through the gateway with each
- * Bedrock transport (BEDROCK_TRANSPORT=sdk and lean), in one run, cell by cell so machine noise hits
- * every target alike. The gateways are pinned to CPU 0, the emulator and the load generator to CPU 1
+ * `npm run bench`: the same chat and embeddings requests sent to the emulator directly and through the
+ * gateway with each Bedrock transport (BEDROCK_TRANSPORT=sdk and lean), in one run, cell by cell so machine
+ * noise hits every target alike. The gateways are pinned to CPU 0, the emulator and the load generator to CPU 1
  * (when there are two cores); each gateway's own CPU time per request is read from /proc, and the
  * emulator counts the connections each gateway opened. Prints a Markdown table.
  *
- * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream),
+ * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream,embeddings),
  * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
  * invocation, e.g. lean,lean+LOG_LEVEL=warn),
  * BENCH_PROFILE=DIR (write a V8 CPU profile of each gateway there; see bench/profile-summary.ts),
@@ -23,7 +23,9 @@ import { printTable, type Row } from "./table.js";
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
-const modes = (process.env.BENCH_MODES ?? "non-stream,stream").split(",").map((name) => name.trim());
+const modeNames = (process.env.BENCH_MODES ?? "non-stream,stream,embeddings")
+  .split(",")
+  .map((name) => name.trim());
 const profileDir = process.env.BENCH_PROFILE;
 const model = "amazon.nova-micro-v1:0";
 const twoCores = cpus().length >= 2;
@@ -38,10 +40,8 @@ const chatBody = (stream: boolean) =>
   JSON.stringify({ model, stream, messages: [{ role: "user", content: question }] });
 
 /** One signed request, replayed: the emulator checks the signature, not its freshness. */
-async function signedConverse(stream: boolean) {
-  const url = new URL(
-    `${emulatorUrl}/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
-  );
+async function signedPost(path: string, body: string): Promise<Target> {
+  const url = new URL(`${emulatorUrl}${path}`);
   const signer = new SignatureV4({
     credentials: EMULATOR_CREDENTIALS,
     region: "us-east-1",
@@ -55,9 +55,9 @@ async function signedConverse(stream: boolean) {
     port: Number(url.port),
     path: url.pathname,
     headers: { host: url.host, "content-type": "application/json" },
-    body: converseBody,
+    body,
   });
-  return { url: url.toString(), headers: signed.headers as Record<string, string>, body: converseBody };
+  return { url: url.toString(), headers: signed.headers as Record<string, string>, body };
 }
 
 interface Target {
@@ -65,6 +65,46 @@ interface Target {
   headers: Record<string, string>;
   body: string;
 }
+
+/** One row group of the table: the same work asked of Bedrock directly and of a gateway. */
+interface Mode {
+  name: string;
+  direct(): Promise<Target>;
+  /** The gateway path and body. */
+  path: string;
+  body: string;
+}
+
+const chatMode = (stream: boolean): Mode => ({
+  name: stream ? "stream (8 deltas)" : "non-stream",
+  direct: () =>
+    signedPost(
+      `/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
+      converseBody,
+    ),
+  path: "/v1/chat/completions",
+  body: chatBody(stream),
+});
+
+// One text: one InvokeModel call either way, so the rows compare like with like.
+const embeddingModel = "amazon.titan-embed-text-v2:0";
+const embeddingText = "How much does the gateway add to an embeddings call?";
+const embeddingsMode: Mode = {
+  name: "embeddings (Titan v2, 1 text)",
+  direct: () =>
+    signedPost(
+      `/model/${encodeURIComponent(embeddingModel)}/invoke`,
+      JSON.stringify({ inputText: embeddingText }),
+    ),
+  path: "/v1/embeddings",
+  body: JSON.stringify({ model: embeddingModel, input: embeddingText, encoding_format: "float" }),
+};
+
+const allModes: Record<string, Mode> = {
+  "non-stream": chatMode(false),
+  stream: chatMode(true),
+  embeddings: embeddingsMode,
+};
 
 function load(target: Target, concurrency: number, duration = seconds) {
   return autocannon({
@@ -149,14 +189,16 @@ async function main() {
     for (const [index, transport] of transports.entries()) {
       gateways.push(await startGateway(transport, 4312 + index));
     }
-    for (const mode of modes) {
-      const stream = mode === "stream";
-      const label = stream ? "stream (8 deltas)" : "non-stream";
-      const direct = await signedConverse(stream);
+    for (const modeName of modeNames) {
+      const mode = allModes[modeName];
+      if (!mode)
+        throw new Error(`unknown BENCH_MODES entry ${modeName}; use ${Object.keys(allModes).join(", ")}`);
+      const label = mode.name;
+      const direct = await mode.direct();
       const via = (gateway: Gateway): Target => ({
-        url: `http://127.0.0.1:${gateway.port}/v1/chat/completions`,
+        url: `http://127.0.0.1:${gateway.port}${mode.path}`,
         headers: { "content-type": "application/json", authorization: "Bearer bench" },
-        body: chatBody(stream),
+        body: mode.body,
       });
       // Warm every path (JIT, connection pools) before measuring.
       for (const gateway of gateways) await load(via(gateway), 8, 2);

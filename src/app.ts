@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { registerAuthentication } from "./auth/hook.js";
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
-import { dialectTable } from "./dialects/dialect.js";
+import { anthropicRoutes } from "./dialects/anthropic/routes.js";
+import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialect.js";
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { GatewayError, toGatewayError } from "./errors.js";
-import { loggerOptions } from "./logging.js";
+import { drainOnClose } from "./http/drain.js";
+import { loggedUrl, loggerOptions } from "./logging.js";
 
 export interface BuildOptions {
   /** Extra pino options, e.g. a destination stream for tests that read the logs. */
@@ -32,17 +35,24 @@ export async function buildApp(
     forceCloseConnections: "idle",
   });
 
-  const dialects = dialectTable([]);
+  const dialects = dialectTable([
+    { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
+    { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
+  ]);
+
+  drainOnClose(app);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
 
+  registerAuthentication(app, config, deps);
+
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggedUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
@@ -53,10 +63,17 @@ export async function buildApp(
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
-    else request.log.info({ status: gatewayError.status, reason: gatewayError.message }, "request refused");
+    else
+      request.log.info(
+        { status: gatewayError.status, reason: gatewayError.message, detail: gatewayError.detail },
+        "request refused",
+      );
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
     if (gatewayError.retryAfter !== undefined) reply.header("retry-after", String(gatewayError.retryAfter));
-    return reply.status(gatewayError.status).send(dialects.forUrl(request.url).errorBody(gatewayError));
+    const dialect = dialects.forUrl(request.url);
+    return reply
+      .status(dialect.statusOf?.(gatewayError) ?? gatewayError.status)
+      .send(dialect.errorBody(gatewayError));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -76,6 +93,7 @@ export async function buildApp(
   app.get("/health", async () => ({ status: "ok" }));
 
   await app.register(openAiRoutes, { prefix: config.OPENAI_ROUTES_PREFIX, config, deps });
+  await app.register(anthropicRoutes, { prefix: config.ANTHROPIC_ROUTES_PREFIX, config, deps });
 
   app.addHook("onClose", async () => deps.close());
   return app;

@@ -1,30 +1,35 @@
+import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
 import type { Config } from "./config/index.js";
-import { dataUrlOnlyLoader } from "./media/data-url.js";
+import { mediaLoadersFor } from "./fetch/configured.js";
 import type { MediaLoader } from "./media/types.js";
 
 /** Everything the routes need from the outside world, passed in so tests can start the real app on port 0. */
 export interface Deps {
   bedrock: BedrockRuntime;
   catalogue: ModelCatalogue;
-  /** A fresh loader per request (it bounds that request's downloads). */
-  mediaLoader: () => MediaLoader;
+  /** A fresh loader per request (it bounds that request's downloads); `signal` cancels them. */
+  mediaLoader: (signal?: AbortSignal) => MediaLoader;
   now: () => number;
   close: () => Promise<void>;
+  /** Checks API keys; undefined when no key source is configured (authentication off). See src/auth/load.ts. */
+  keyVerifier?: KeyVerifier | undefined;
 }
 
-export function createDeps(config: Config): Deps {
+/** `keyVerifier` comes from `loadKeyVerifier(config)`, which reads the key before the server listens. */
+export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
   const runtimeOptions = { region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS };
   const bedrock =
     config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
   return {
     bedrock,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
-    mediaLoader: () => dataUrlOnlyLoader,
+    mediaLoader: mediaLoadersFor(config),
     now: Date.now,
     close: async () => bedrock.destroy(),
+    keyVerifier,
   };
 }

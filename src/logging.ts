@@ -21,3 +21,9 @@ export function loggerOptions(
 ): FastifyServerOptions["logger"] {
   return { level, redact: { paths: redactedPaths, censor: "[redacted]" }, stream };
 }
+
+/** A request URL as logged: a query string can carry a secret (a key pasted as ?api_key=), so only its presence is. */
+export function loggedUrl(url: string): string {
+  const query = url.indexOf("?");
+  return query < 0 ? url : `${url.slice(0, query)}?[redacted]`;
+}

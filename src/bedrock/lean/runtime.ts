@@ -118,16 +118,22 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
     },
 
     async invokeModel(request: InvokeModelRequest, signal?: AbortSignal): Promise<InvokeModelResult> {
-      const headers = {
+      const requestHeaders = {
         "content-type": request.contentType ?? "application/json",
         accept: request.accept ?? "application/json",
       };
       const path = modelPath(request.modelId, "invoke");
       return retry(async () => {
-        const response = await post(path, request.body, headers, signal);
+        const response = await post(path, request.body, requestHeaders, signal);
         const bytes = new Uint8Array(await response.body.arrayBuffer());
-        const contentType = response.headers["content-type"];
-        return { body: bytes, contentType: Array.isArray(contentType) ? contentType[0] : contentType };
+        const headers = flatHeaders(response.headers);
+        const inputTokenCount = Number(headers["x-amzn-bedrock-input-token-count"]);
+        return {
+          body: bytes,
+          contentType: headers["content-type"],
+          // The only token count some models report; the stock path reads the same header.
+          ...(Number.isSafeInteger(inputTokenCount) && inputTokenCount >= 0 ? { inputTokenCount } : {}),
+        };
       }, signal);
     },
 
