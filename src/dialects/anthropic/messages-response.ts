@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
+import { randomId } from "../../random-id.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
 import { toAnthropicUsage } from "./usage.js";
 
@@ -10,7 +10,7 @@ export type AnthropicContentBlock =
   | { type: "tool_use"; id: string; name: string; input: unknown };
 
 /** `msg_` and 24 random characters, the shape of Anthropic's message ids. */
-export const messageId = () => `msg_${randomBytes(18).toString("base64url")}`;
+export const messageId = () => `msg_${randomId(18)}`;
 
 /** Redacted reasoning is opaque bytes on Bedrock and an opaque string in Anthropic's API. */
 export const redactedData = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
