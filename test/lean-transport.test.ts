@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { createServer } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeanRuntime } from "../src/bedrock/lean/runtime.js";
@@ -81,5 +82,42 @@ describe("signing", () => {
     } finally {
       await gateway.close();
     }
+  });
+});
+
+/** A loopback port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+describe("an unreachable Bedrock", () => {
+  it("is a 503 on both transports, and AWS_ENDPOINT_URL_BEDROCK_RUNTIME wins over AWS_ENDPOINT_URL", async () => {
+    const answers = [];
+    for (const transport of ["sdk", "lean"]) {
+      const gateway = await startGateway(emulator, { BEDROCK_TRANSPORT: transport });
+      // Read on the first call, by the SDK's endpoint resolution and so by the lean transport too.
+      process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = `http://127.0.0.1:${await closedPort()}`;
+      try {
+        const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
+        const before = emulator.requests.length;
+        const error = await client.chat.completions
+          .create({ model, messages: [{ role: "user", content: "hi" }] })
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(OpenAI.APIError);
+        expect(emulator.requests.length).toBe(before);
+        const apiError = error as InstanceType<typeof OpenAI.APIError>;
+        answers.push({ status: apiError.status, body: apiError.error });
+      } finally {
+        delete process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
+        await gateway.close();
+      }
+    }
+    expect(answers[0]?.status).toBe(503);
+    expect(answers[1]).toEqual(answers[0]);
   });
 });

@@ -59,16 +59,18 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
   let connection: Promise<Connection> | undefined;
 
   const connect = (): Promise<Connection> => {
-    connection ??= (async () => {
+    if (connection) return connection;
+    const opening = (async () => {
       const endpoint = await resolveEndpoint(client);
       const auth = await chooseAuthenticator(client, options.hmac);
       return { endpoint, auth, pool: bedrockPool(endpoint.origin) };
     })();
     // A failed resolution (a bad endpoint URL, say) is not cached: the next call tries again.
-    connection.catch(() => {
-      connection = undefined;
+    opening.catch(() => {
+      if (connection === opening) connection = undefined;
     });
-    return connection;
+    connection = opening;
+    return opening;
   };
 
   /** One signed POST; resolves once the status and headers are in, rejects with the SDK's exception on non-2xx. */
