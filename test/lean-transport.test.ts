@@ -121,3 +121,33 @@ describe("an unreachable Bedrock", () => {
     expect(answers[1]).toEqual(answers[0]);
   });
 });
+
+describe("a Bedrock API key", () => {
+  it("(AWS_BEARER_TOKEN_BEDROCK) goes as a bearer token on both transports, as the SDK sends it", async () => {
+    const seen = [];
+    process.env.AWS_BEARER_TOKEN_BEDROCK = "bedrock-api-key-of-the-test";
+    try {
+      for (const transport of ["sdk", "lean"]) {
+        const gateway = await startGateway(emulator, { BEDROCK_TRANSPORT: transport });
+        try {
+          const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
+          const error = await client.chat.completions
+            .create({ model, messages: [{ role: "user", content: "hi" }] })
+            .catch((caught: unknown) => caught as InstanceType<typeof OpenAI.APIError>);
+          // The emulator accepts SigV4 only: both answers are its refusal of the bearer token.
+          seen.push({
+            authorization: emulator.requests.at(-1)?.headers.authorization,
+            status: error instanceof OpenAI.APIError ? error.status : undefined,
+            body: error instanceof OpenAI.APIError ? error.error : error,
+          });
+        } finally {
+          await gateway.close();
+        }
+      }
+    } finally {
+      delete process.env.AWS_BEARER_TOKEN_BEDROCK;
+    }
+    expect(seen[0]?.authorization).toBe("Bearer bedrock-api-key-of-the-test");
+    expect(seen[1]).toEqual(seen[0]);
+  });
+});
