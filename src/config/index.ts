@@ -1,19 +1,20 @@
 import type { z } from "zod";
 import { bedrockSettings } from "./bedrock.js";
+import { ConfigError } from "./config-error.js";
 import type { SettingGroup, SettingValues } from "./define.js";
+import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { serverSettings } from "./server.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...edgeSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "./config-error.js";
 
 /** Parse the environment once. Throws ConfigError naming the first bad variable; never echoes a value of a secret. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,6 +28,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     values[name] = result.data;
   }
   const config = values as SettingValues<typeof settings>;
+  // GRANIAN_HOST/GRANIAN_PORT fallbacks and the checks that involve several edge settings.
+  resolveEdgeSettings(config, env);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   return { ...config, region };
