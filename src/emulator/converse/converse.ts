@@ -1,0 +1,39 @@
+import type { Exchange } from "../exchange.js";
+import { directedError, honourRequestDirectives } from "../faults.js";
+import { requireChatModel } from "../runtime-model.js";
+import { planReply, type Reply, type ReplyBlock, readConverseCall } from "./reply.js";
+
+/** Converse: the whole answer as one JSON document. */
+
+function renderBlock(block: ReplyBlock): Record<string, unknown> {
+  switch (block.kind) {
+    case "reasoning":
+      return { reasoningContent: { reasoningText: { text: block.text, signature: block.signature } } };
+    case "text":
+      return { text: block.text };
+    case "toolUse":
+      return { toolUse: { toolUseId: block.toolUseId, name: block.name, input: block.input } };
+  }
+}
+
+export function renderConverseOutput(reply: Reply, latencyMs: number): Record<string, unknown> {
+  return {
+    output: { message: { role: "assistant", content: reply.blocks.map(renderBlock) } },
+    stopReason: reply.stopReason,
+    usage: reply.usage,
+    metrics: { latencyMs },
+    ...(reply.additionalModelResponseFields
+      ? { additionalModelResponseFields: reply.additionalModelResponseFields }
+      : {}),
+  };
+}
+
+export async function converse(exchange: Exchange): Promise<void> {
+  requireChatModel(exchange);
+  const call = readConverseCall(exchange.record.body);
+  if (!(await honourRequestDirectives(exchange, call.directives))) return;
+  // Without a stream there is no "middle": the stream failure is simply the call's error.
+  if (call.directives.midstream)
+    throw directedError(call.directives.midstream, exchange.region, exchange.record.modelId);
+  exchange.json(200, renderConverseOutput(planReply(call), Date.now() - exchange.startedAt));
+}

@@ -1,0 +1,9 @@
+import type { InvokeFamily } from "./family.js";
+import { titanEmbedTextV2 } from "./titan-embed-text-v2.js";
+
+/** Every InvokeModel family the emulator answers. Add a family: write its file, list it here. */
+export const INVOKE_FAMILIES: readonly InvokeFamily[] = [titanEmbedTextV2];
+
+export function findInvokeFamily(modelId: string): InvokeFamily | undefined {
+  return INVOKE_FAMILIES.find((family) => family.matches(modelId));
+}
