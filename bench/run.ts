@@ -73,7 +73,12 @@ async function load(url: string, headers: Record<string, string>, body: string, 
 
 async function main() {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
-  const emulator = await startNode("dist/emulator/main.js", { EMULATOR_PORT: "4311" }, "http://127.0.0.1:4311/__emulator/stats", loadCpu);
+  const emulator = await startNode(
+    "dist/emulator/main.js",
+    { EMULATOR_PORT: "4311" },
+    "http://127.0.0.1:4311/__emulator/stats",
+    loadCpu,
+  );
   const gateway = await startNode(
     "dist/main.js",
     {

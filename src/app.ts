@@ -37,6 +37,8 @@ export async function buildApp(
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     serverFactory: nodeServerFactory(config, tls),
+    // Not used to build the server (serverFactory does); Fastify reads it to log https:// addresses.
+    ...(tls ? { https: true } : {}),
     trustProxy,
     // Header timeouts, oversized headers and malformed HTTP, answered in JSON before routing.
     clientErrorHandler: clientErrorHandler((url) => dialects.forUrl(url)),

@@ -1,3 +1,16 @@
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { connect, type PeerCertificate } from "node:tls";
 import OpenAI from "openai";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -8,7 +21,7 @@ import { createDeps } from "../src/deps.js";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { TestPki } from "./helpers/certificates.js";
 import { type RunningGateway, startGateway } from "./helpers/gateway.js";
-import { runMain } from "./helpers/spawn.js";
+import { runMain, startMain } from "./helpers/spawn.js";
 
 const model = "amazon.nova-lite-v1:0";
 let pki: TestPki;
@@ -311,5 +324,55 @@ describe("TLS configuration errors", () => {
       /^aegis: Invalid configuration: GRANIAN_SSL_KEYFILE: the key is PKCS#1 \(BEGIN RSA PRIVATE KEY\); convert it to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in server.key -out server.pkcs8.key$/,
     );
     expect(exit.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("the key password", () => {
+  /** The heap snapshot Node writes on SIGUSR2, once it is complete (it ends with "]}"). */
+  async function heapSnapshotIn(dir: string): Promise<string> {
+    const tail = Buffer.alloc(8);
+    let file = "";
+    await waitFor(() => {
+      const name = readdirSync(dir).find((entry) => entry.endsWith(".heapsnapshot"));
+      if (name === undefined) return false;
+      file = join(dir, name);
+      const size = statSync(file).size;
+      if (size < tail.length) return false;
+      const handle = openSync(file, "r");
+      readSync(handle, tail, 0, tail.length, size - tail.length);
+      closeSync(handle);
+      return tail.toString("latin1").trimEnd().endsWith("]}");
+    }, "the heap snapshot");
+    return readFileSync(file, "latin1");
+  }
+
+  it("is not in a heap snapshot of the running gateway", async () => {
+    const password = randomBytes(18).toString("base64url");
+    pki.encryptKey("server", "heap.key", password);
+    const dir = mkdtempSync(join(tmpdir(), "aegis-heap-"));
+    const main = await startMain(
+      {
+        AWS_REGION: "us-east-1",
+        HOST: "127.0.0.1",
+        PORT: "0",
+        GRANIAN_SSL_CERTIFICATE: pki.path("server.pem"),
+        GRANIAN_SSL_KEYFILE: pki.path("heap.key"),
+        GRANIAN_SSL_KEYFILE_PASSWORD: password,
+      },
+      [`--diagnostic-dir=${dir}`, "--heapsnapshot-signal=SIGUSR2"],
+    );
+    try {
+      expect(main.url).toMatch(/^https:/);
+      await expect(handshake(Number(new URL(main.url).port))).resolves.toBeTruthy();
+      main.child.kill("SIGUSR2");
+      const snapshot = await heapSnapshotIn(dir);
+      // The snapshot does hold the program's strings, the variable's name among them...
+      expect(snapshot).toContain("GRANIAN_SSL_KEYFILE_PASSWORD");
+      // ...but not its value: it lives in a Buffer, whose bytes snapshots leave out.
+      expect(snapshot).not.toContain(password);
+    } finally {
+      await main.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

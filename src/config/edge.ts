@@ -81,7 +81,6 @@ export const edgeSettings = {
       return isParseError(range) ? range : entry.trim();
     }).transform((list) => list ?? defaultProxyTrustedHosts),
     "Proxies whose X-Forwarded-* headers are trusted (IPs or CIDRs; * for any) when ENABLE_PROXY_HEADERS is on.",
-    "loopback and private ranges",
   ),
   GRANIAN_SSL_CERTIFICATE: setting(
     envOptionalString(),

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 
 export interface Exit {
   code: number | null;
@@ -29,6 +29,56 @@ export function runMain(env: Record<string, string>, timeoutMs = 15_000): Promis
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface RunningMain {
+  child: ChildProcess;
+  /** The address from the "Server listening at" log line, e.g. https://127.0.0.1:40123. */
+  url: string;
+  stdout(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real entry point and waits until it listens; `nodeArgs` go before the script (e.g. diagnostics flags). */
+export function startMain(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  timeoutMs = 20_000,
+): Promise<RunningMain> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+      cwd: new URL("../..", import.meta.url).pathname,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const stop = () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGKILL");
+      });
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`main did not listen in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const url = /Server listening at (https?:\/\/[^"\s]+)/.exec(stdout)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url, stdout: () => stdout, stop });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`main exited with ${code} before listening; stderr: ${stderr}`));
     });
   });
 }
