@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the same chat requests sent to the emulator directly and through the gateway, in one run.
+ * `npm run bench`: the same chat and embeddings requests sent to the emulator directly and through the
+ * gateway, in one run.
  * The gateway is pinned to CPU 0, the emulator and the load generator to CPU 1 (when there are two cores),
  * and the gateway's own CPU time per request is read from /proc. Prints a Markdown table.
  */
@@ -25,10 +26,8 @@ const chatBody = (stream: boolean) =>
   JSON.stringify({ model, stream, messages: [{ role: "user", content: question }] });
 
 /** One signed request, replayed: the emulator checks the signature, not its freshness. */
-async function signedConverse(base: string, stream: boolean) {
-  const url = new URL(
-    `${base}/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
-  );
+async function signedPost(base: string, path: string, body: string) {
+  const url = new URL(`${base}${path}`);
   const signer = new SignatureV4({
     credentials: EMULATOR_CREDENTIALS,
     region: "us-east-1",
@@ -42,10 +41,56 @@ async function signedConverse(base: string, stream: boolean) {
     port: Number(url.port),
     path: url.pathname,
     headers: { host: url.host, "content-type": "application/json" },
-    body: converseBody,
+    body,
   });
-  return { url: url.toString(), headers: signed.headers as Record<string, string>, body: converseBody };
+  return { url: url.toString(), headers: signed.headers as Record<string, string>, body };
 }
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One row group of the table: the same work asked of Bedrock directly and of the gateway. */
+interface Mode {
+  name: string;
+  direct(): Promise<Target>;
+  gateway: Target;
+}
+
+const gatewayHeaders = { "content-type": "application/json", authorization: "Bearer bench" };
+const emulatorUrl = "http://127.0.0.1:4311";
+const gatewayUrl = "http://127.0.0.1:4312";
+
+const chatMode = (stream: boolean): Mode => ({
+  name: stream ? "stream (8 deltas)" : "non-stream",
+  direct: () =>
+    signedPost(
+      emulatorUrl,
+      `/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
+      converseBody,
+    ),
+  gateway: { url: `${gatewayUrl}/v1/chat/completions`, headers: gatewayHeaders, body: chatBody(stream) },
+});
+
+// One text: one InvokeModel call either way, so the rows compare like with like.
+const embeddingModel = "amazon.titan-embed-text-v2:0";
+const embeddingText = "How much does the gateway add to an embeddings call?";
+const embeddingsMode: Mode = {
+  name: "embeddings (Titan v2, 1 text)",
+  direct: () =>
+    signedPost(
+      emulatorUrl,
+      `/model/${encodeURIComponent(embeddingModel)}/invoke`,
+      JSON.stringify({ inputText: embeddingText }),
+    ),
+  gateway: {
+    url: `${gatewayUrl}/v1/embeddings`,
+    headers: gatewayHeaders,
+    body: JSON.stringify({ model: embeddingModel, input: embeddingText, encoding_format: "float" }),
+  },
+};
 
 interface Row {
   target: string;
@@ -101,14 +146,12 @@ async function main() {
 
   const rows: Row[] = [];
   try {
-    for (const stream of [false, true]) {
-      const mode = stream ? "stream (8 deltas)" : "non-stream";
-      const direct = await signedConverse("http://127.0.0.1:4311", stream);
-      const viaGateway = {
-        url: "http://127.0.0.1:4312/v1/chat/completions",
-        headers: { "content-type": "application/json", authorization: "Bearer bench" },
-        body: chatBody(stream),
-      };
+    for (const { name: mode, direct: signDirect, gateway: viaGateway } of [
+      chatMode(false),
+      chatMode(true),
+      embeddingsMode,
+    ]) {
+      const direct = await signDirect();
       // Warm both paths (JIT, connection pools) before measuring.
       await load(viaGateway.url, viaGateway.headers, viaGateway.body, 8);
       for (const concurrency of concurrencies) {

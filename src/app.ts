@@ -83,7 +83,11 @@ export async function buildApp(
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
-    else request.log.info({ status: gatewayError.status, reason: gatewayError.message }, "request refused");
+    else
+      request.log.info(
+        { status: gatewayError.status, reason: gatewayError.message, detail: gatewayError.detail },
+        "request refused",
+      );
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
     if (gatewayError.retryAfter !== undefined) reply.header("retry-after", String(gatewayError.retryAfter));
     return reply.status(gatewayError.status).send(dialects.forUrl(request.url).errorBody(gatewayError));

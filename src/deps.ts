@@ -2,15 +2,15 @@ import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
 import type { Config } from "./config/index.js";
-import { dataUrlOnlyLoader } from "./media/data-url.js";
+import { mediaLoadersFor } from "./fetch/configured.js";
 import type { MediaLoader } from "./media/types.js";
 
 /** Everything the routes need from the outside world, passed in so tests can start the real app on port 0. */
 export interface Deps {
   bedrock: BedrockRuntime;
   catalogue: ModelCatalogue;
-  /** A fresh loader per request (it bounds that request's downloads). */
-  mediaLoader: () => MediaLoader;
+  /** A fresh loader per request (it bounds that request's downloads); `signal` cancels them. */
+  mediaLoader: (signal?: AbortSignal) => MediaLoader;
   now: () => number;
   close: () => Promise<void>;
 }
@@ -20,7 +20,7 @@ export function createDeps(config: Config): Deps {
   return {
     bedrock,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
-    mediaLoader: () => dataUrlOnlyLoader,
+    mediaLoader: mediaLoadersFor(config),
     now: Date.now,
     close: async () => bedrock.destroy(),
   };

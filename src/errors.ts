@@ -35,6 +35,8 @@ export interface GatewayErrorOptions {
   /** Seconds, sent as the retry-after header. */
   retryAfter?: number;
   headers?: Record<string, string>;
+  /** Why, for the log line of the request only; never rendered to the client. */
+  detail?: string;
 }
 
 /** The one error type of the gateway; each dialect renders it in its own shape. */
@@ -45,6 +47,7 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly retryAfter: number | undefined;
   readonly headers: Record<string, string>;
+  readonly detail: string | undefined;
 
   constructor(
     readonly kind: ErrorKind,
@@ -57,6 +60,7 @@ export class GatewayError extends Error {
     this.code = options.code ?? null;
     this.retryAfter = options.retryAfter;
     this.headers = options.headers ?? {};
+    this.detail = options.detail;
   }
 }
 

@@ -252,8 +252,10 @@ describe("ConverseStream", () => {
     for await (const _ of response.stream ?? []) arrivals.push(Date.now());
     const gaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? t));
     expect(arrivals.length).toBe(7);
-    // Every event after the first waited; a buffered response would arrive all at once.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(25);
+    // Six waits of 40 ms. A buffered response would arrive all at once; under load single gaps can
+    // shrink (one late event makes the next look early), so check the spread and most gaps.
+    expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(200);
+    expect(gaps.filter((gap) => gap >= 20).length).toBeGreaterThanOrEqual(4);
   });
 
   it("@@midstream:<Exception> fails the stream after a couple of deltas with the right class", async () => {

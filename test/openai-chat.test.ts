@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startStack } from "./helpers/gateway.js";
+import { startGateway, startStack } from "./helpers/gateway.js";
 
 const model = "amazon.nova-lite-v1:0";
 let stack: Awaited<ReturnType<typeof startStack>>;
@@ -233,6 +233,16 @@ describe("chat completions", () => {
   });
 });
 
+describe("connections to Bedrock", () => {
+  it("are reused across requests (keep-alive), not opened per call", async () => {
+    for (let i = 0; i < 20; i++) {
+      await client.chat.completions.create({ model, messages: [{ role: "user", content: `n${i}` }] });
+    }
+    expect(stack.emulator.requests.filter((r) => r.operation === "Converse")).toHaveLength(20);
+    expect(stack.emulator.connections).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("model names reach Bedrock unaltered", () => {
   it.each(["foo/../bar", "a#b", "a?b=c", "a@b", "../../foundation-models"])("%s", async (name) => {
     const error = await client.chat.completions
@@ -426,6 +436,28 @@ describe("models and health", () => {
   it("retrieves one model and 404s an unknown one", async () => {
     expect((await client.models.retrieve(model)).id).toBe(model);
     await expect(client.models.retrieve("no-such-model")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("answers 503 when Bedrock cannot list models, and keeps serving chat", async () => {
+    const uncached = await startGateway(stack.emulator, { MODEL_CACHE_SECONDS: "0" });
+    try {
+      stack.emulator.failOperation("ListFoundationModels", "ServiceUnavailableException");
+      const response = await fetch(`${uncached.url}/v1/models`);
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { error: { message: string; code: string } };
+      expect(body.error.message).toMatch(/model list could not be read/);
+      const chat = new OpenAI({ baseURL: `${uncached.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const answer = await chat.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "still up" }],
+      });
+      expect(answer.choices[0]?.message.content).toBe("Echo: still up");
+      stack.emulator.failOperation("ListFoundationModels", null);
+      expect((await fetch(`${uncached.url}/v1/models`)).status).toBe(200);
+    } finally {
+      stack.emulator.failOperation("ListFoundationModels", null);
+      await uncached.close();
+    }
   });
 
   it("answers /health without touching Bedrock", async () => {

@@ -23,6 +23,25 @@ export function keepAliveHandler(): NodeHttpHandler {
   });
 }
 
+/**
+ * InvokeModel reports token usage only in the `x-amzn-bedrock-input-token-count` response header, which
+ * the SDK's output drops; a middleware on this one command reads it. Returns a getter for after send().
+ */
+function captureInputTokenCount(command: InvokeModelCommand): () => number | undefined {
+  let count: number | undefined;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const headers = (result.response as { headers?: Record<string, string | undefined> }).headers ?? {};
+      const value = Number(headers["x-amzn-bedrock-input-token-count"]);
+      count = Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+      return result;
+    },
+    { step: "deserialize", name: "aegisInputTokenCount" },
+  );
+  return () => count;
+}
+
 export function createSdkRuntime(options: { region: string; maxAttempts: number }): BedrockRuntime & {
   destroy(): void;
 } {
@@ -39,16 +58,20 @@ export function createSdkRuntime(options: { region: string; maxAttempts: number 
       return output.stream;
     },
     async invokeModel(request, signal) {
-      const output = await client.send(
-        new InvokeModelCommand({
-          modelId: request.modelId,
-          body: request.body,
-          contentType: request.contentType ?? "application/json",
-          accept: request.accept ?? "application/json",
-        }),
-        { abortSignal: signal },
-      );
-      return { body: output.body, contentType: output.contentType };
+      const command = new InvokeModelCommand({
+        modelId: request.modelId,
+        body: request.body,
+        contentType: request.contentType ?? "application/json",
+        accept: request.accept ?? "application/json",
+      });
+      const tokens = captureInputTokenCount(command);
+      const output = await client.send(command, { abortSignal: signal });
+      const inputTokenCount = tokens();
+      return {
+        body: output.body,
+        contentType: output.contentType,
+        ...(inputTokenCount === undefined ? {} : { inputTokenCount }),
+      };
     },
     countTokens: (input, signal) => client.send(new CountTokensCommand(input), { abortSignal: signal }),
     destroy: () => client.destroy(),

@@ -17,6 +17,8 @@ export interface InvokeModelRequest {
 export interface InvokeModelResult {
   body: Uint8Array;
   contentType: string | undefined;
+  /** Bedrock's `x-amzn-bedrock-input-token-count` header: the only token count some models report. */
+  inputTokenCount?: number;
 }
 
 /**

@@ -3,12 +3,16 @@ import { bedrockSettings } from "./bedrock.js";
 import { ConfigError } from "./config-error.js";
 import type { SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
+import { embeddingsSettings } from "./embeddings.js";
+import { fetchSettings } from "./fetch.js";
 import { serverSettings } from "./server.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...fetchSettings,
+  ...embeddingsSettings,
   ...edgeSettings,
 } satisfies SettingGroup;
 

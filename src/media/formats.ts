@@ -42,6 +42,41 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+const documentFormatByExtension: Record<string, DocumentFormat> = {
+  pdf: "pdf",
+  csv: "csv",
+  doc: "doc",
+  docx: "docx",
+  xls: "xls",
+  xlsx: "xlsx",
+  html: "html",
+  htm: "html",
+  txt: "txt",
+  md: "md",
+};
+
+const extensionOf = (pathname: string) => /\.([a-z0-9]{1,5})$/i.exec(pathname)?.[1]?.toLowerCase() ?? "";
+
+/**
+ * The document format from the first bytes, for sources that send no or a generic content type. PDF says what
+ * it is; Office files are zip (docx, xlsx) or OLE (doc, xls) containers whose magic number alone does not tell
+ * which, so the file name's extension decides between the two, and only when the container matches it.
+ * Plain-text formats have no magic number: the extension decides, if the bytes have no NUL.
+ */
+export function sniffDocumentFormat(bytes: Uint8Array, pathname: string): DocumentFormat | undefined {
+  const starts = (...signature: number[]) => signature.every((byte, i) => bytes[i] === byte);
+  const byExtension = documentFormatByExtension[extensionOf(pathname)];
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return "pdf";
+  if (starts(0x50, 0x4b, 0x03, 0x04))
+    return byExtension === "docx" || byExtension === "xlsx" ? byExtension : undefined;
+  if (starts(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)) {
+    return byExtension === "doc" || byExtension === "xls" ? byExtension : undefined;
+  }
+  const textual =
+    byExtension === "csv" || byExtension === "txt" || byExtension === "md" || byExtension === "html";
+  return textual && !bytes.subarray(0, 4096).includes(0) ? byExtension : undefined;
+}
+
 /** Bedrock document names allow only letters, digits, spaces, hyphens, parentheses and brackets. */
 export function documentName(filename: string | undefined, index: number): string {
   const base = (filename ?? "").replace(/\.[^.]*$/, "");

@@ -57,7 +57,8 @@ async function userBlocks(
               `${at}.file`,
             );
           }
-          const loaded = await media.load(url, "document", `${at}.file.file_data`);
+          const field = part.file.file_data ? "file_data" : "file_url";
+          const loaded = await media.load(url, "document", `${at}.file.${field}`);
           if (loaded.kind === "image")
             return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
           return {

@@ -17,8 +17,8 @@ const completionId = () => `chatcmpl-${randomBytes(12).toString("base64url")}`;
 export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) => string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(chatRequestSchema, request.body);
-    const input = await toConverseInput(body, resolveModel(body.model), deps.mediaLoader());
     const signal = abortOnDisconnect(reply);
+    const input = await toConverseInput(body, resolveModel(body.model), deps.mediaLoader(signal));
     const id = completionId();
     const created = Math.floor(deps.now() / 1000);
 

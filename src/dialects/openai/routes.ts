@@ -4,6 +4,7 @@ import type { Deps } from "../../deps.js";
 import { allowOnly } from "../../http/methods.js";
 import { createModelResolver } from "../../models/aliases.js";
 import { chatCompletionsHandler } from "./chat-route.js";
+import { embeddingsHandler } from "./embeddings-route.js";
 import { modelsHandlers } from "./models-route.js";
 
 /** The OpenAI-compatible API, mounted under OPENAI_ROUTES_PREFIX. */
@@ -14,6 +15,8 @@ export async function openAiRoutes(app: FastifyInstance, options: { config: Conf
 
   app.post("/v1/chat/completions", chatCompletionsHandler(deps, resolveModel));
   allowOnly(app, "/v1/chat/completions", ["POST"]);
+  app.post("/v1/embeddings", embeddingsHandler(deps, config, resolveModel));
+  allowOnly(app, "/v1/embeddings", ["POST"]);
   app.get("/v1/models", models.list);
   allowOnly(app, "/v1/models", ["GET"]);
   app.get("/v1/models/*", models.get);

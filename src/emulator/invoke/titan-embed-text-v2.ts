@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { countTokens } from "../converse/request.js";
-import { EmulatedError } from "../exceptions.js";
 import type { InvokeFamily, InvokeInput, InvokeOutput } from "./family.js";
+import { malformed, requireFields } from "./validation.js";
 
 /**
  * Amazon Titan Text Embeddings V2 (`amazon.titan-embed-text-v2:0`).
@@ -16,14 +16,6 @@ import type { InvokeFamily, InvokeInput, InvokeOutput } from "./family.js";
 const ALLOWED_KEYS = new Set(["inputText", "dimensions", "normalize", "embeddingTypes"]);
 const DIMENSIONS = new Set([256, 512, 1024]);
 
-function malformed(detail: string): EmulatedError {
-  return new EmulatedError(
-    "ValidationException",
-    `Malformed input request: ${detail}, please reformat your input and try again.`,
-    400,
-  );
-}
-
 interface TitanRequest {
   inputText: string;
   dimensions: number;
@@ -32,11 +24,7 @@ interface TitanRequest {
 }
 
 function parseRequest(body: unknown): TitanRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw malformed("expected a JSON object");
-  const fields = body as Record<string, unknown>;
-  const extraneous = Object.keys(fields).find((k) => !ALLOWED_KEYS.has(k));
-  if (extraneous) throw malformed(`extraneous key [${extraneous}] is not permitted`);
+  const fields = requireFields(body, ALLOWED_KEYS);
   const { inputText, dimensions = 1024, normalize = true, embeddingTypes = ["float"] } = fields;
   if (typeof inputText !== "string") throw malformed("#: required key [inputText] not found");
   if (inputText.length === 0) throw malformed("expected minLength: 1, actual: 0");

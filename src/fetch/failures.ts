@@ -1,0 +1,18 @@
+/**
+ * A download that must not or could not happen. `reason` is for the log only: the client sees one message
+ * whatever it says, so it cannot tell a blocked host from an unresolvable or unreachable one.
+ */
+export class FetchRefused extends Error {
+  override name = "FetchRefused";
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The body passed MAX_INPUT_FILE_SIZE (decoded bytes, whatever Content-Length said). */
+export class FetchTooLarge extends Error {
+  override name = "FetchTooLarge";
+  constructor(readonly limit: number) {
+    super(`larger than ${limit} bytes`);
+  }
+}

@@ -1,0 +1,91 @@
+import { GatewayError, invalidRequest } from "../errors.js";
+import { decodeDataUrl } from "../media/data-url.js";
+import type { MediaLoader } from "../media/types.js";
+import { FetchRefused, FetchTooLarge } from "./failures.js";
+import type { GuardedFetch } from "./guarded-fetch.js";
+import { createLimiter } from "./limiter.js";
+import { acceptFor, mediaOfDownload } from "./media-type.js";
+
+export interface RemoteMediaOptions {
+  /** ENABLE_REMOTE_URL_FETCH */
+  enabled: boolean;
+  /** MAX_CONCURRENT_INPUT_DOWNLOADS, per request. */
+  maxConcurrent: number;
+  fetch: GuardedFetch;
+}
+
+/** Makes one MediaLoader per request; `signal` (the client going away) cancels that request's downloads. */
+export type MediaLoaderFactory = (signal?: AbortSignal) => MediaLoader;
+
+/** `data:` URLs are decoded in place, never fetched. */
+const isDataUrl = (url: string) => url.slice(0, 5).toLowerCase() === "data:";
+
+const mebibytes = (bytes: number) => `${Math.round((bytes / 1024 ** 2) * 100) / 100} MiB`;
+
+/** The user's URL, refused with a clear reason when it is wrong on its face (no network involved yet). */
+function remoteUrl(text: string, param: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidRequest("The URL is not valid.", param, "invalid_url");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidRequest("Only http, https and data URLs are accepted.", param, "invalid_url");
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw invalidRequest("URLs with a user name or password are not accepted.", param, "invalid_url");
+  }
+  return url;
+}
+
+/** The client's view of a failed download: one message whatever the reason; the reason goes to the log. */
+function downloadError(error: unknown, param: string): unknown {
+  if (error instanceof FetchTooLarge) {
+    return new GatewayError(
+      "request_too_large",
+      `The file is larger than the ${mebibytes(error.limit)} the gateway downloads.`,
+      { param, code: "file_too_large", detail: `download refused: ${error.message}` },
+    );
+  }
+  if (error instanceof FetchRefused) {
+    return new GatewayError("invalid_request", "The file at this URL could not be downloaded.", {
+      param,
+      code: "url_not_downloadable",
+      detail: `download refused: ${error.reason}`,
+    });
+  }
+  return error;
+}
+
+/**
+ * `data:` URLs are decoded here; http(s) URLs go through the guarded fetcher, at most `maxConcurrent` at a
+ * time per request. The first failure cancels the request's other downloads: the request fails anyway.
+ */
+export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFactory {
+  return (signal) => {
+    const limit = createLimiter(options.maxConcurrent);
+    const cancel = new AbortController();
+    const abort = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
+    return {
+      async load(text, expected, param) {
+        if (isDataUrl(text)) return decodeDataUrl(text, expected, param);
+        if (!options.enabled) {
+          throw invalidRequest(
+            "Remote URLs are disabled on this gateway; send the file inline as a base64 data URL.",
+            param,
+            "remote_url_disabled",
+          );
+        }
+        const url = remoteUrl(text, param);
+        try {
+          const file = await limit(() => options.fetch(url, { accept: acceptFor(expected), signal: abort }));
+          return mediaOfDownload(file, expected, param);
+        } catch (error) {
+          cancel.abort();
+          throw downloadError(error, param);
+        }
+      },
+    };
+  };
+}
