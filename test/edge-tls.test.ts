@@ -105,9 +105,13 @@ const loaded = (gateway: RunningGateway, serial: string) =>
     (line) => line.includes("TLS certificate loaded") && line.includes(`"serialNumber":"${serial}"`),
   );
 
-const waitFor = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
+/** Polls until `check` holds; the bound only keeps a broken build from hanging, it measures nothing. */
+const waitFor = async (check: () => boolean, what: string, boundMs = 10_000) => {
+  const deadline = Date.now() + boundMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 };
 
 describe("HTTPS", () => {
@@ -332,21 +336,26 @@ describe("the key password", () => {
   async function heapSnapshotIn(dir: string): Promise<string> {
     const tail = Buffer.alloc(8);
     let file = "";
-    await waitFor(() => {
-      const name = readdirSync(dir).find((entry) => entry.endsWith(".heapsnapshot"));
-      if (name === undefined) return false;
-      file = join(dir, name);
-      const size = statSync(file).size;
-      if (size < tail.length) return false;
-      const handle = openSync(file, "r");
-      readSync(handle, tail, 0, tail.length, size - tail.length);
-      closeSync(handle);
-      return tail.toString("latin1").trimEnd().endsWith("]}");
-    }, "the heap snapshot");
+    await waitFor(
+      () => {
+        const name = readdirSync(dir).find((entry) => entry.endsWith(".heapsnapshot"));
+        if (name === undefined) return false;
+        file = join(dir, name);
+        const size = statSync(file).size;
+        if (size < tail.length) return false;
+        const handle = openSync(file, "r");
+        readSync(handle, tail, 0, tail.length, size - tail.length);
+        closeSync(handle);
+        return tail.toString("latin1").trimEnd().endsWith("]}");
+      },
+      "the heap snapshot",
+      25_000,
+    );
     return readFileSync(file, "latin1");
   }
 
-  it("is not in a heap snapshot of the running gateway", async () => {
+  // Starting the real entry point and writing a snapshot of its whole heap take a few seconds.
+  it("is not in a heap snapshot of the running gateway", { timeout: 45_000 }, async () => {
     const password = randomBytes(18).toString("base64url");
     pki.encryptKey("server", "heap.key", password);
     const dir = mkdtempSync(join(tmpdir(), "aegis-heap-"));
