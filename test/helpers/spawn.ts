@@ -6,14 +6,19 @@ export interface Exit {
   stderr: string;
 }
 
-/** Runs the real entry point (src/main.ts through tsx) with the given environment and waits for it to exit. */
+/** The real entry point (src/main.ts through tsx) with only the given environment; `nodeArgs` go before it. */
+function spawnMain(env: Record<string, string>, nodeArgs: string[] = []) {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+    cwd: new URL("../..", import.meta.url).pathname,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Runs the real entry point with the given environment and waits for it to exit. */
 export function runMain(env: Record<string, string>, timeoutMs = 15_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: new URL("../..", import.meta.url).pathname,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnMain(env);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
@@ -41,18 +46,14 @@ export interface RunningMain {
   stop(): Promise<void>;
 }
 
-/** Starts the real entry point and waits until it listens; `nodeArgs` go before the script (e.g. diagnostics flags). */
+/** Starts the real entry point and waits until it listens; `nodeArgs` are Node flags (e.g. for diagnostics). */
 export function startMain(
   env: Record<string, string>,
   nodeArgs: string[] = [],
   timeoutMs = 20_000,
 ): Promise<RunningMain> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
-      cwd: new URL("../..", import.meta.url).pathname,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnMain(env, nodeArgs);
     let stdout = "";
     let stderr = "";
     const stop = () =>
