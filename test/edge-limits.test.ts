@@ -94,6 +94,17 @@ describe("slow clients", () => {
     expect(JSON.parse(parsed.body).error.code).toBe("request_timeout");
   });
 
+  it("does not cut an answer that streams for longer than the request timeout", async () => {
+    const stream = await client.chat.completions.create({
+      model: "amazon.nova-lite-v1:0",
+      messages: [{ role: "user", content: "@@slow:150 @@deltas:10 a long answer outlives HTTP_REQUEST_TIMEOUT" }],
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Echo: a long answer outlives HTTP_REQUEST_TIMEOUT");
+  });
+
   it("closes idle keep-alive connections after HTTP_KEEP_ALIVE_TIMEOUT", async () => {
     const socket = await open();
     let answer = "";
