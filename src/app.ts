@@ -3,7 +3,8 @@ import type { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
-import { dialectTable } from "./dialects/dialect.js";
+import { anthropicRoutes } from "./dialects/anthropic/routes.js";
+import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialect.js";
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { clientErrorHandler } from "./edge/client-errors.js";
 import { registerCors } from "./edge/cors.js";
@@ -51,7 +52,10 @@ export async function buildApp(
     forceCloseConnections: "idle",
   });
 
-  const dialects = dialectTable([]);
+  const dialects = dialectTable([
+    { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
+    { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
+  ]);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -90,7 +94,10 @@ export async function buildApp(
       );
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
     if (gatewayError.retryAfter !== undefined) reply.header("retry-after", String(gatewayError.retryAfter));
-    return reply.status(gatewayError.status).send(dialects.forUrl(request.url).errorBody(gatewayError));
+    const dialect = dialects.forUrl(request.url);
+    return reply
+      .status(dialect.statusOf?.(gatewayError) ?? gatewayError.status)
+      .send(dialect.errorBody(gatewayError));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -110,6 +117,7 @@ export async function buildApp(
   app.get("/health", async () => ({ status: "ok" }));
 
   await app.register(openAiRoutes, { prefix: config.OPENAI_ROUTES_PREFIX, config, deps });
+  await app.register(anthropicRoutes, { prefix: config.ANTHROPIC_ROUTES_PREFIX, config, deps });
 
   if (tls) {
     // nodeServerFactory made an https.Server; Fastify's types only know http.Server.

@@ -97,7 +97,9 @@ describe("slow clients", () => {
   it("does not cut an answer that streams for longer than the request timeout", async () => {
     const stream = await client.chat.completions.create({
       model: "amazon.nova-lite-v1:0",
-      messages: [{ role: "user", content: "@@slow:150 @@deltas:10 a long answer outlives HTTP_REQUEST_TIMEOUT" }],
+      messages: [
+        { role: "user", content: "@@slow:150 @@deltas:10 a long answer outlives HTTP_REQUEST_TIMEOUT" },
+      ],
       stream: true,
     });
     let text = "";

@@ -425,6 +425,23 @@ describe("directives", () => {
     );
   });
 
+  it("@@redact → a redacted reasoning block (bytes) before the text, in Converse and in streams", async () => {
+    const out = await converse("@@redact why");
+    const [redacted, text] = out.output?.message?.content ?? [];
+    const bytes = redacted?.reasoningContent?.redactedContent;
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(bytes?.length).toBe(32);
+    expect(text).toEqual({ text: "Echo: why" });
+
+    const events = await stream("@@redact why");
+    const deltas = events.flatMap((e) =>
+      e.contentBlockDelta?.delta?.reasoningContent ? [e.contentBlockDelta] : [],
+    );
+    expect(deltas).toHaveLength(1);
+    expect(deltas[0]?.delta?.reasoningContent?.redactedContent).toEqual(bytes);
+    expect(deltas[0]?.contentBlockIndex).toBe(0);
+  });
+
   it("@@maxtokens, @@guardrail, @@stopseq set the stop reason; @@cache reports cache usage", async () => {
     expect((await converse("@@maxtokens x")).stopReason).toBe("max_tokens");
     expect((await converse("@@guardrail x")).stopReason).toBe("guardrail_intervened");

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { anthropicSettings } from "./anthropic.js";
 import { bedrockSettings } from "./bedrock.js";
 import { ConfigError } from "./config-error.js";
 import type { SettingGroup, SettingValues } from "./define.js";
@@ -13,6 +14,7 @@ export const settings = {
   ...bedrockSettings,
   ...fetchSettings,
   ...embeddingsSettings,
+  ...anthropicSettings,
   ...edgeSettings,
 } satisfies SettingGroup;
 
@@ -36,5 +38,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   resolveEdgeSettings(config, env);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).
+  const openAiPaths = [config.OPENAI_ROUTES_PREFIX, `${config.OPENAI_ROUTES_PREFIX}/v1`];
+  if (openAiPaths.includes(config.ANTHROPIC_ROUTES_PREFIX)) {
+    throw new ConfigError(
+      "Invalid configuration: ANTHROPIC_ROUTES_PREFIX: must differ from OPENAI_ROUTES_PREFIX and its /v1 path",
+    );
+  }
   return { ...config, region };
 }

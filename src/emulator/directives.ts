@@ -25,6 +25,8 @@ export interface Directives {
   tools: ToolCallDirective[];
   /** `@@reason`: a reasoning block before the text. */
   reason: boolean;
+  /** `@@redact`: a redacted reasoning block (opaque bytes) before the text. */
+  redact: boolean;
   /** `@@midstream:<ExceptionName>`: streams fail with that exception after a couple of deltas. */
   midstream?: string;
   /** `@@maxtokens`, `@@guardrail`, `@@stopseq`. */
@@ -52,6 +54,7 @@ const DIRECTIVES: Record<string, DirectiveSpec> = {
   slow: { argument: "integer", apply: (d, v) => (d.slowMs = v as number) },
   tool: { argument: "toolCall", apply: (d, v) => d.tools.push(v as ToolCallDirective) },
   reason: { argument: "none", apply: (d) => (d.reason = true) },
+  redact: { argument: "none", apply: (d) => (d.redact = true) },
   midstream: { argument: "exceptionName", apply: (d, v) => (d.midstream = v as string) },
   maxtokens: { argument: "none", apply: (d) => (d.stopReason = "max_tokens") },
   guardrail: { argument: "none", apply: (d) => (d.stopReason = "guardrail_intervened") },
@@ -61,7 +64,7 @@ const DIRECTIVES: Record<string, DirectiveSpec> = {
 };
 
 export function noDirectives(): Directives {
-  return { throttle: false, tools: [], reason: false, cache: false };
+  return { throttle: false, tools: [], reason: false, redact: false, cache: false };
 }
 
 /** Reads one argument starting at `text[at]`; returns the value and the index just past it. */

@@ -1,6 +1,6 @@
 import { invalidRequest } from "../errors.js";
 import { documentFormatOf, imageFormatOf, sniffImageFormat } from "./formats.js";
-import type { LoadedMedia, MediaLoader } from "./types.js";
+import type { LoadedDocument, LoadedImage, LoadedMedia, MediaLoader } from "./types.js";
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -17,9 +17,40 @@ export function decodeDataUrl(url: string, expected: "image" | "document", param
       "invalid_data_url",
     );
   }
-  const payload = url.slice(comma + 1).replace(/\s+/g, "");
+  return decodeBase64Media(mime, url.slice(comma + 1), expected, param);
+}
+
+/**
+ * Decode base64 image or document bytes whose media type the caller declared (a data URL's header,
+ * or an Anthropic `source.media_type`). Images of an unknown or generic type are recognised by their bytes.
+ */
+export function decodeBase64Media(
+  mime: string,
+  base64: string,
+  expected: "image",
+  param: string,
+): LoadedImage;
+export function decodeBase64Media(
+  mime: string,
+  base64: string,
+  expected: "document",
+  param: string,
+): LoadedDocument;
+export function decodeBase64Media(
+  mime: string,
+  base64: string,
+  expected: "image" | "document",
+  param: string,
+): LoadedMedia;
+export function decodeBase64Media(
+  mime: string,
+  base64: string,
+  expected: "image" | "document",
+  param: string,
+): LoadedMedia {
+  const payload = base64.replace(/\s+/g, "");
   if (payload === "" || payload.length % 4 === 1 || !base64Pattern.test(payload)) {
-    throw invalidRequest("The data URL does not contain valid base64.", param, "invalid_data_url");
+    throw invalidRequest("The data is not valid base64.", param, "invalid_base64");
   }
   const bytes = Buffer.from(payload, "base64");
   if (expected === "image") {

@@ -9,6 +9,7 @@ import type {
 } from "@aws-sdk/client-bedrock-runtime";
 import type { DocumentType } from "@smithy/types";
 import { reasoningFields } from "../../bedrock/reasoning.js";
+import { mergeSameRole } from "../../bedrock/turns.js";
 import { invalidRequest } from "../../errors.js";
 import { documentName } from "../../media/formats.js";
 import type { MediaLoader } from "../../media/types.js";
@@ -116,18 +117,6 @@ async function toConverseMessage(message: TurnMessage, param: string, media: Med
       return { role: "assistant", content };
     }
   }
-}
-
-/** Bedrock wants strictly alternating roles: consecutive messages of one role become one turn. */
-function mergeSameRole(messages: Message[]): Message[] {
-  const merged: Message[] = [];
-  for (const message of messages) {
-    const last = merged.at(-1);
-    if (last && last.role === message.role)
-      last.content = [...(last.content ?? []), ...(message.content ?? [])];
-    else merged.push({ role: message.role, content: [...(message.content ?? [])] });
-  }
-  return merged;
 }
 
 function toolSettings(request: ChatRequest): { tools: Tool[]; toolChoice?: ToolChoice } | undefined {

@@ -9,6 +9,8 @@ function renderBlock(block: ReplyBlock): Record<string, unknown> {
   switch (block.kind) {
     case "reasoning":
       return { reasoningContent: { reasoningText: { text: block.text, signature: block.signature } } };
+    case "redacted":
+      return { reasoningContent: { redactedContent: block.data } };
     case "text":
       return { text: block.text };
     case "toolUse":

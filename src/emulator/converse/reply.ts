@@ -18,6 +18,8 @@ import {
 
 export type ReplyBlock =
   | { kind: "reasoning"; text: string; signature: string }
+  /** Reasoning the model's provider redacted: opaque bytes, base64 on the wire. */
+  | { kind: "redacted"; data: string }
   | { kind: "text"; text: string }
   | { kind: "toolUse"; toolUseId: string; name: string; input: unknown };
 
@@ -81,6 +83,10 @@ export function planReply(call: ConverseCall): Reply {
     const signature = createHash("sha256").update(text).digest("base64");
     blocks.push({ kind: "reasoning", text, signature });
   }
+  if (directives.redact) {
+    const data = createHash("sha256").update(`redacted: ${call.text}`).digest("base64");
+    blocks.push({ kind: "redacted", data });
+  }
   // A tool-calling answer carries text only if the prompt had some besides the directives (like a
   // model that says "Let me check" before calling); a plain answer always has its echo.
   if (directives.tools.length === 0 || call.text.length > 0)
@@ -104,7 +110,7 @@ export function planReply(call: ConverseCall): Reply {
 
   const inputTokens = converseInputTokens(request);
   const outputTokens = countTokens(
-    blocks.map((b) => (b.kind === "toolUse" ? JSON.stringify(b.input) : b.text)),
+    blocks.map((b) => (b.kind === "toolUse" ? JSON.stringify(b.input) : b.kind === "redacted" ? "" : b.text)),
   );
   const cache = directives.cache ? { cacheReadInputTokens: 10, cacheWriteInputTokens: 5 } : undefined;
   const usage: Usage = {

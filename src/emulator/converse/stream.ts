@@ -50,6 +50,11 @@ function* answerFrames(call: ConverseCall, reply: Reply, startedAt: number): Gen
         contentBlockIndex,
         delta: { reasoningContent: { signature: block.signature } },
       });
+    } else if (block.kind === "redacted") {
+      yield eventFrame("contentBlockDelta", {
+        contentBlockIndex,
+        delta: { reasoningContent: { redactedContent: block.data } },
+      });
     } else if (block.kind === "text") {
       const deltas = call.directives.deltas;
       if (deltas === 0) continue; // no text block at all

@@ -1,0 +1,36 @@
+import type { CountTokensCommandInput } from "@aws-sdk/client-bedrock-runtime";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { mapBedrockError } from "../../bedrock/errors.js";
+import type { Deps } from "../../deps.js";
+import { abortOnDisconnect } from "../../http/disconnect.js";
+import { parseBody } from "../../http/validate.js";
+import { bedrockBetasOf } from "./betas.js";
+import { type ConverseParts, toConverseParts } from "./messages-request.js";
+import { countTokensRequestSchema } from "./messages-schema.js";
+import { withoutProfilePrefix } from "./models.js";
+
+/** Bedrock counts tokens per foundation model: inference profile ids are refused, so their prefix goes. */
+export const toCountTokensInput = (parts: ConverseParts, modelId: string): CountTokensCommandInput => ({
+  modelId: withoutProfilePrefix(modelId),
+  input: { converse: parts },
+});
+
+/** POST /v1/messages/count_tokens → Bedrock CountTokens with the same Converse translation as messages. */
+export function countTokensHandler(deps: Deps, resolveModel: (name: string) => string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = parseBody(countTokensRequestSchema, request.body);
+    const modelId = resolveModel(body.model);
+    const signal = abortOnDisconnect(reply);
+    const parts = await toConverseParts(body, {
+      modelId,
+      media: deps.mediaLoader(signal),
+      betas: bedrockBetasOf(request.headers["anthropic-beta"]),
+    });
+    const output = await deps.bedrock
+      .countTokens(toCountTokensInput(parts, modelId), signal)
+      .catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
+    return { input_tokens: output.inputTokens ?? 0 };
+  };
+}

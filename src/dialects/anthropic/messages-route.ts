@@ -1,0 +1,58 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { mapBedrockError } from "../../bedrock/errors.js";
+import type { Deps } from "../../deps.js";
+import { GatewayError, toGatewayError } from "../../errors.js";
+import { abortOnDisconnect } from "../../http/disconnect.js";
+import { writeSse } from "../../http/sse.js";
+import { parseBody } from "../../http/validate.js";
+import { bedrockBetasOf } from "./betas.js";
+import { anthropicErrorBody } from "./errors.js";
+import { toConverseInput } from "./messages-request.js";
+import { messageId, toAnthropicMessage } from "./messages-response.js";
+import { messagesRequestSchema } from "./messages-schema.js";
+import { MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
+
+export function messagesHandler(deps: Deps, resolveModel: (name: string) => string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = parseBody(messagesRequestSchema, request.body);
+    // Url sources download before Bedrock is called; a client that leaves stops those downloads too.
+    const signal = abortOnDisconnect(reply);
+    const input = await toConverseInput(body, {
+      modelId: resolveModel(body.model),
+      media: deps.mediaLoader(signal),
+      betas: bedrockBetasOf(request.headers["anthropic-beta"]),
+    });
+    const id = messageId();
+
+    if (!body.stream) {
+      const output = await deps.bedrock.converse(input, signal).catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
+      return toAnthropicMessage(output, id, body.model, body.stop_sequences);
+    }
+
+    const events = await deps.bedrock.converseStream(input, signal).catch((error: unknown) => {
+      throw mapBedrockError(error);
+    });
+    const translator = new MessagesStreamTranslator(id, body.model, body.stop_sequences);
+    async function* frames(): AsyncGenerator<string> {
+      try {
+        for await (const event of events) {
+          const translated = translator.translate(event);
+          if (translated.length > 0) yield translated.map(sseFrame).join("");
+        }
+        const closing = translator.finish();
+        if (!closing) {
+          throw new GatewayError("upstream", "The Bedrock stream ended before the message was complete.");
+        }
+        if (closing.length > 0) yield closing.map(sseFrame).join("");
+      } catch (error) {
+        if (signal.aborted) return;
+        const gatewayError = mapBedrockError(error);
+        request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
+        yield sseFrame(anthropicErrorBody(gatewayError));
+      }
+    }
+    await writeSse(reply, frames(), signal);
+  };
+}
