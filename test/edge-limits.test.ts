@@ -127,6 +127,19 @@ describe("size limits", () => {
     expect(answer.headers["x-content-type-options"]).toBe("nosniff");
   });
 
+  it("answers oversized headers on an Anthropic route in the Anthropic shape", async () => {
+    const answer = await rawGet(stack.gateway.url, "/anthropic/v1/messages", [
+      "Host: gw",
+      `X-Big: ${"a".repeat(5000)}`,
+    ]);
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body)).toEqual({
+      type: "error",
+      error: { type: "request_too_large", message: expect.any(String) },
+    });
+    expect(answer.headers["request-id"]).toBe(answer.headers["x-request-id"]);
+  });
+
   it("answers an oversized body with 413 in JSON", async () => {
     const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(2000) }] });
     const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;

@@ -52,6 +52,17 @@ describe("TRUSTED_HOSTS", () => {
     expect(answer.headers["x-request-id"]).toBeTruthy();
   });
 
+  it("refuses in the Anthropic shape, with request-id, on Anthropic routes", async () => {
+    const answer = await rawGet(url(), "/anthropic/v1/models", ["Host: evil.com"]);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: expect.stringMatching(/Host header/) },
+    });
+    expect(answer.headers["request-id"]).toBe(answer.headers["x-request-id"]);
+    expect((await rawGet(url(), "/anthropic/v1/models", ["Host: api.example.com"])).status).toBe(200);
+  });
+
   it("refuses a request without Host, with two Host headers, or naming another host in absolute form", async () => {
     const noHost = await rawRequest(url(), "GET /v1/models HTTP/1.0\r\n\r\n");
     expect(noHost.status).toBe(400);

@@ -60,6 +60,7 @@ export function clientErrorHandler(dialectFor: (url: string) => Dialect) {
     );
     if (socket.writable && !answerStarted(socket)) {
       const dialect = dialectFor(requestPath(error.rawPacket));
+      const status = dialect.statusOf?.(refusal) ?? refusal.status;
       const body = JSON.stringify(dialect.errorBody(refusal));
       const headers: Record<string, string> = {
         "content-type": "application/json; charset=utf-8",
@@ -72,7 +73,7 @@ export function clientErrorHandler(dialectFor: (url: string) => Dialect) {
       const head = Object.entries(headers)
         .map(([name, value]) => `${name}: ${value}\r\n`)
         .join("");
-      socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
     }
     // Closes after the answer is flushed, even if the client keeps sending (a slowloris never stops).
     socket.destroySoon();
