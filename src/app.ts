@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { registerAuthentication } from "./auth/hook.js";
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
 import { anthropicRoutes } from "./dialects/anthropic/routes.js";
@@ -15,7 +16,8 @@ import { startTlsReload, tlsEnabled, tlsServerOptions } from "./edge/tls.js";
 import { readTlsFiles } from "./edge/tls-files.js";
 import { trustedHostHook } from "./edge/trusted-hosts.js";
 import { GatewayError, toGatewayError } from "./errors.js";
-import { loggerOptions } from "./logging.js";
+import { drainOnClose } from "./http/drain.js";
+import { loggedUrl, loggerOptions } from "./logging.js";
 
 export interface BuildOptions {
   /** Extra pino options, e.g. a destination stream for tests that read the logs. */
@@ -57,6 +59,8 @@ export async function buildApp(
     { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
   ]);
 
+  drainOnClose(app);
+
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
     // Anthropic's clients read the request id from request-id.
@@ -66,13 +70,14 @@ export async function buildApp(
   app.addHook("onRequest", trustedHostHook(config.TRUSTED_HOSTS));
   // Its onRequest hook answers preflights, before authentication.
   if (config.CORS_ALLOW_ORIGINS) await registerCors(app, config.CORS_ALLOW_ORIGINS);
-  // Authentication's onRequest hook goes here, after CORS (it lets preflights through).
+  // After CORS, so preflights are answered before any key is asked for.
+  registerAuthentication(app, config, deps);
 
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggedUrl(request.url),
         // The client: the socket peer, or what trusted proxies said (ENABLE_PROXY_HEADERS).
         ip: request.ip,
         proto: request.protocol,

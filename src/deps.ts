@@ -1,3 +1,4 @@
+import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
@@ -13,9 +14,12 @@ export interface Deps {
   mediaLoader: (signal?: AbortSignal) => MediaLoader;
   now: () => number;
   close: () => Promise<void>;
+  /** Checks API keys; undefined when no key source is configured (authentication off). See src/auth/load.ts. */
+  keyVerifier?: KeyVerifier | undefined;
 }
 
-export function createDeps(config: Config): Deps {
+/** `keyVerifier` comes from `loadKeyVerifier(config)`, which reads the key before the server listens. */
+export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
   const bedrock = createSdkRuntime({ region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS });
   return {
     bedrock,
@@ -23,5 +27,6 @@ export function createDeps(config: Config): Deps {
     mediaLoader: mediaLoadersFor(config),
     now: Date.now,
     close: async () => bedrock.destroy(),
+    keyVerifier,
   };
 }

@@ -12,3 +12,9 @@ export const redactedPaths = [
 export function loggerOptions(level: string): FastifyServerOptions["logger"] {
   return { level, redact: { paths: redactedPaths, censor: "[redacted]" } };
 }
+
+/** A request URL as logged: a query string can carry a secret (a key pasted as ?api_key=), so only its presence is. */
+export function loggedUrl(url: string): string {
+  const query = url.indexOf("?");
+  return query < 0 ? url : `${url.slice(0, query)}?[redacted]`;
+}

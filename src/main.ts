@@ -1,4 +1,6 @@
 import { buildApp } from "./app.js";
+import { loadKeyVerifier } from "./auth/load.js";
+import { KeySourceError } from "./auth/sources/source.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { createDeps } from "./deps.js";
 
@@ -18,7 +20,12 @@ async function main() {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const app = await buildApp(config, createDeps(config));
+  // The key is read before anything listens: the server never runs half-configured.
+  const keyVerifier = await loadKeyVerifier(config).catch((error: unknown) => {
+    if (error instanceof KeySourceError) fail(error.message);
+    throw error;
+  });
+  const app = await buildApp(config, createDeps(config, keyVerifier));
   try {
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (error) {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => page.listen(0, "127.0.0.1", resolve));
   pageOrigin = `http://localhost:${(page.address() as AddressInfo).port}`;
   emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
-  // API_KEY makes the browser prove that preflights need no key once authentication is on.
+  // With API_KEY set, authentication is on: the browser proves that preflights need no key.
   gateway = await startGateway(emulator, {
     CORS_ALLOW_ORIGINS: `["${pageOrigin}", "https://app.example.com"]`,
     API_KEY: apiKey,
@@ -79,12 +79,27 @@ describe("CORS preflights", () => {
     ["a look-alike origin", "https://app.example.com.evil.net"],
     ["another scheme", "http://app.example.com"],
     ["the null origin", "null"],
-    ["no Origin", undefined],
   ])("gives %s no CORS headers", async (_, origin) => {
     const answer = await preflight(gateway.url, origin);
     expect(answer.status).toBe(404);
     expect(JSON.parse(answer.body).error.code).toBe("unknown_route");
     expect(Object.keys(answer.headers).filter((name) => name.startsWith("access-control-"))).toEqual([]);
+  });
+
+  it("treats an OPTIONS request without Origin as no preflight: no CORS headers, and it needs the key", async () => {
+    const answer = await preflight(gateway.url, undefined);
+    expect(answer.status).toBe(401);
+    expect(Object.keys(answer.headers).filter((name) => name.startsWith("access-control-"))).toEqual([]);
+  });
+
+  it("still asks the real request for the key, in a way the allowed page can read", async () => {
+    const answer = await rawRequest(
+      gateway.url,
+      "GET /v1/models HTTP/1.1\r\nHost: gw\r\nOrigin: https://app.example.com\r\nConnection: close\r\n\r\n",
+    );
+    expect(answer.status).toBe(401);
+    expect(answer.headers["access-control-allow-origin"]).toBe("https://app.example.com");
+    expect(JSON.parse(answer.body).error.code).toBe("invalid_api_key");
   });
 
   it("allows any origin only when * is written, still not null, never with credentials", async () => {

@@ -6,10 +6,17 @@ export interface Setting<T> {
   description: string;
   /** Shown in the README instead of the parsed default. */
   defaultLabel?: string;
+  /** A secret: the loader removes it from the environment and never echoes it; the README never shows it. */
+  secret?: boolean;
 }
 
 export function setting<T>(schema: z.ZodType<T>, description: string, defaultLabel?: string): Setting<T> {
   return defaultLabel === undefined ? { schema, description } : { schema, description, defaultLabel };
+}
+
+/** A setting whose value is a secret (see `Setting.secret`); its schema must not return the plain value. */
+export function secretSetting<T>(schema: z.ZodType<T>, description: string): Setting<T> {
+  return { schema, description, secret: true };
 }
 
 export type SettingGroup = Record<string, Setting<unknown>>;

@@ -11,6 +11,7 @@ import {
   envList,
   envOptionalString,
   type SettingValues,
+  secretSetting,
   setting,
 } from "./define.js";
 import { envSecret } from "./secret.js";
@@ -90,7 +91,10 @@ export const edgeSettings = {
     envOptionalString(),
     "Private key of the certificate, PKCS#8 PEM (BEGIN PRIVATE KEY or BEGIN ENCRYPTED PRIVATE KEY).",
   ),
-  GRANIAN_SSL_KEYFILE_PASSWORD: setting(envSecret(), "Password of an encrypted GRANIAN_SSL_KEYFILE."),
+  GRANIAN_SSL_KEYFILE_PASSWORD: secretSetting(
+    envSecret(),
+    "Password of an encrypted GRANIAN_SSL_KEYFILE. Removed from the environment once read; kept as bytes only.",
+  ),
   GRANIAN_SSL_PROTOCOL_MIN: setting(tlsVersion, "Lowest TLS version accepted: tls1.2 or tls1.3.", "tls1.3"),
   GRANIAN_SSL_CA: setting(envOptionalString(), "CA bundle (PEM) that client certificates must be signed by."),
   GRANIAN_SSL_CLIENT_VERIFY: setting(

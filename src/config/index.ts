@@ -1,8 +1,9 @@
 import type { z } from "zod";
 import { anthropicSettings } from "./anthropic.js";
+import { authSettings, authSettingsProblem } from "./auth.js";
 import { bedrockSettings } from "./bedrock.js";
 import { ConfigError } from "./config-error.js";
-import type { SettingGroup, SettingValues } from "./define.js";
+import type { Setting, SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
@@ -15,6 +16,7 @@ export const settings = {
   ...fetchSettings,
   ...embeddingsSettings,
   ...anthropicSettings,
+  ...authSettings,
   ...edgeSettings,
 } satisfies SettingGroup;
 
@@ -22,20 +24,39 @@ export type Config = SettingValues<typeof settings> & { region: string };
 
 export { ConfigError } from "./config-error.js";
 
-/** Parse the environment once. Throws ConfigError naming the first bad variable; never echoes a value of a secret. */
+/** A message about a secret setting, with the secret's text cut out should a schema ever echo it. */
+function withoutSecret(message: string, raw: unknown): string {
+  if (typeof raw !== "string") return message;
+  let safe = message;
+  for (const text of [raw, raw.trim()]) if (text !== "") safe = safe.split(text).join("[redacted]");
+  return safe;
+}
+
+/**
+ * Parse the environment once. Throws ConfigError naming the first bad variable; never echoes a value of a
+ * secret. Secret settings are removed from `env` as they are read, so nothing later (child processes
+ * included) can find them there.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const values: Record<string, unknown> = {};
-  for (const [name, definition] of Object.entries(settings)) {
-    const result = (definition.schema as z.ZodType).safeParse(env[name]);
+  for (const [name, definition] of Object.entries(settings) as [string, Setting<unknown>][]) {
+    const raw = env[name];
+    if (definition.secret) delete env[name];
+    const result = (definition.schema as z.ZodType).safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? "invalid value"}`);
+      const message = issue?.message ?? "invalid value";
+      throw new ConfigError(
+        `Invalid configuration: ${name}: ${definition.secret ? withoutSecret(message, raw) : message}`,
+      );
     }
     values[name] = result.data;
   }
   const config = values as SettingValues<typeof settings>;
   // GRANIAN_HOST/GRANIAN_PORT fallbacks and the checks that involve several edge settings.
   resolveEdgeSettings(config, env);
+  const authProblem = authSettingsProblem(config);
+  if (authProblem) throw new ConfigError(`Invalid configuration: ${authProblem}`);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).

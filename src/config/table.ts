@@ -14,8 +14,12 @@ function defaultOf(schema: z.ZodType, label: string | undefined): string {
 /** The README's configuration table, generated from the one schema so the docs cannot drift. */
 export function configurationTable(): string {
   const rows = Object.entries(settings).map(([name, setting]) => {
-    const value = defaultOf(setting.schema as z.ZodType, setting.defaultLabel);
-    return `| \`${name}\` | ${value === "(unset)" || value === "(empty)" ? value : `\`${value}\``} | ${setting.description} |`;
+    // A secret has no default to show, and its schema is never asked for one.
+    const value =
+      "secret" in setting && setting.secret
+        ? "(unset, secret)"
+        : defaultOf(setting.schema as z.ZodType, setting.defaultLabel);
+    return `| \`${name}\` | ${value.startsWith("(") ? value : `\`${value}\``} | ${setting.description} |`;
   });
   return ["| Variable | Default | Meaning |", "| --- | --- | --- |", ...rows].join("\n");
 }

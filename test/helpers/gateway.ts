@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.js";
+import { loadKeyVerifier } from "../../src/auth/load.js";
+import type { KeyVerifier } from "../../src/auth/verifier.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
 import { createDeps, type Deps } from "../../src/deps.js";
 import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../../src/emulator/server.js";
@@ -30,7 +32,7 @@ export function useEmulatorEnvironment(emulator: Emulator): void {
 export async function startGateway(
   emulator: Emulator,
   env: Record<string, string> = {},
-  deps?: (config: Config) => Deps,
+  deps?: (config: Config, keyVerifier: KeyVerifier | undefined) => Deps,
 ): Promise<RunningGateway> {
   useEmulatorEnvironment(emulator);
   const config = loadConfig({ AWS_REGION: "us-east-1", LOG_LEVEL: "debug", ...env });
@@ -42,7 +44,9 @@ export async function startGateway(
     },
   });
   const logger = { ...(loggerOptions(config.LOG_LEVEL) as object), stream };
-  const gatewayDeps = deps ? deps(config) : createDeps(config);
+  // As src/main.ts does: the API key (if configured) is read before the gateway is built.
+  const keyVerifier = await loadKeyVerifier(config);
+  const gatewayDeps = deps ? deps(config, keyVerifier) : createDeps(config, keyVerifier);
   const app = await buildApp(config, gatewayDeps, { logger });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();

@@ -1,0 +1,68 @@
+import type { Config } from "../config/index.js";
+import { AcceptedKeys, type KeyDigests } from "./accepted-keys.js";
+import { refreshPeriodically } from "./refresher.js";
+import { secretsManagerKeySource } from "./sources/secrets-manager.js";
+import type { KeySource } from "./sources/source.js";
+import { ssmKeySource } from "./sources/ssm.js";
+import type { KeyVerifier } from "./verifier.js";
+
+/** Whether the configuration names an API key source (if so, a verifier is required). */
+export function hasKeySource(config: Config): boolean {
+  return (
+    config.API_KEY !== undefined ||
+    config.API_KEY_SSM_PARAMETER !== undefined ||
+    config.API_KEY_SECRETSMANAGER_SECRET !== undefined
+  );
+}
+
+function awsKeySource(config: Config): KeySource | undefined {
+  // The key lives next to the deployment: AWS_REGION first, then the first Bedrock region.
+  const region = config.AWS_REGION ?? config.region;
+  if (config.API_KEY_SSM_PARAMETER !== undefined) return ssmKeySource(config.API_KEY_SSM_PARAMETER, region);
+  if (config.API_KEY_SECRETSMANAGER_SECRET !== undefined) {
+    const field = config.API_KEY_SECRETSMANAGER_KEY ?? "api_key";
+    return secretsManagerKeySource(config.API_KEY_SECRETSMANAGER_SECRET, field, region);
+  }
+  return undefined;
+}
+
+/**
+ * Reads the configured API key once and returns the verifier holding its digest, or undefined when no
+ * source is configured (authentication off). Rejects with a KeySourceError when the key cannot be read.
+ */
+export async function loadKeyVerifier(config: Config): Promise<KeyVerifier | undefined> {
+  const graceMs = config.API_KEY_ROTATION_GRACE_SECONDS * 1000;
+  if (config.API_KEY !== undefined) {
+    const keys = new AcceptedKeys({ current: config.API_KEY, pending: undefined }, graceMs);
+    return { verify: (presented, now) => keys.accepts(presented, now), start() {}, stop() {} };
+  }
+  const source = awsKeySource(config);
+  if (source === undefined) return undefined;
+  let initial: KeyDigests;
+  try {
+    initial = await source.read();
+  } catch (error) {
+    source.close();
+    throw error;
+  }
+  const keys = new AcceptedKeys(initial, graceMs);
+  let stopRefreshing: (() => void) | undefined;
+  return {
+    verify: (presented, now) => keys.accepts(presented, now),
+    start(log, now) {
+      if (config.API_KEY_REFRESH_SECONDS === 0 || stopRefreshing) return;
+      stopRefreshing = refreshPeriodically({
+        source,
+        keys,
+        intervalMs: config.API_KEY_REFRESH_SECONDS * 1000,
+        graceSeconds: config.API_KEY_ROTATION_GRACE_SECONDS,
+        log,
+        now,
+      });
+    },
+    stop() {
+      stopRefreshing?.();
+      source.close();
+    },
+  };
+}
