@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { registerAuthentication } from "./auth/hook.js";
 import type { Config } from "./config/index.js";
@@ -6,6 +7,14 @@ import type { Deps } from "./deps.js";
 import { anthropicRoutes } from "./dialects/anthropic/routes.js";
 import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialect.js";
 import { openAiRoutes } from "./dialects/openai/routes.js";
+import { clientErrorHandler } from "./edge/client-errors.js";
+import { registerCors } from "./edge/cors.js";
+import { nodeServerFactory } from "./edge/node-server.js";
+import { forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
+import { securityHeadersHook } from "./edge/security-headers.js";
+import { startTlsReload, tlsEnabled, tlsServerOptions } from "./edge/tls.js";
+import { readTlsFiles } from "./edge/tls-files.js";
+import { trustedHostHook } from "./edge/trusted-hosts.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { drainOnClose } from "./http/drain.js";
 import { loggedUrl, loggerOptions } from "./logging.js";
@@ -17,15 +26,25 @@ export interface BuildOptions {
 
 /**
  * The gateway as a Fastify instance, not yet listening. Hooks run in this order:
- * request id → (trusted host → CORS → authentication, added by their modules) → route.
+ * request id → security headers → trusted host → CORS → authentication → route.
+ * With TLS configured, the certificate files are read and checked here (ConfigError if unusable).
  */
 export async function buildApp(
   config: Config,
   deps: Deps,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  // Read before the server exists, so unusable files stop startup with one line.
+  const tls = tlsEnabled(config) ? tlsServerOptions(readTlsFiles(config), config) : undefined;
+  const trustProxy = trustProxyOption(config);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
+    serverFactory: nodeServerFactory(config, tls),
+    // Not used to build the server (serverFactory does); Fastify reads it to log https:// addresses.
+    ...(tls ? { https: true } : {}),
+    trustProxy,
+    // Header timeouts, oversized headers and malformed HTTP, answered in JSON before routing.
+    clientErrorHandler: clientErrorHandler((url) => dialects.forUrl(url)),
     bodyLimit: config.MAX_REQUEST_BODY_SIZE,
     // Client-chosen ids would let anyone forge log correlation; we mint our own.
     genReqId: () => randomUUID(),
@@ -44,8 +63,14 @@ export async function buildApp(
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    // Anthropic's clients read the request id from request-id.
+    if (dialects.forUrl(request.url).name === "anthropic") reply.header("request-id", request.id);
   });
-
+  app.addHook("onRequest", securityHeadersHook);
+  app.addHook("onRequest", trustedHostHook(config.TRUSTED_HOSTS));
+  // Its onRequest hook answers preflights, before authentication.
+  if (config.CORS_ALLOW_ORIGINS) await registerCors(app, config.CORS_ALLOW_ORIGINS);
+  // After CORS, so preflights are answered before any key is asked for.
   registerAuthentication(app, config, deps);
 
   app.addHook("onResponse", async (request, reply) => {
@@ -53,6 +78,10 @@ export async function buildApp(
       {
         method: request.method,
         url: loggedUrl(request.url),
+        // The client: the socket peer, or what trusted proxies said (ENABLE_PROXY_HEADERS).
+        ip: request.ip,
+        proto: request.protocol,
+        port: forwardedPort(request, trustProxy),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
@@ -94,6 +123,13 @@ export async function buildApp(
 
   await app.register(openAiRoutes, { prefix: config.OPENAI_ROUTES_PREFIX, config, deps });
   await app.register(anthropicRoutes, { prefix: config.ANTHROPIC_ROUTES_PREFIX, config, deps });
+
+  if (tls) {
+    // nodeServerFactory made an https.Server; Fastify's types only know http.Server.
+    const server = app.server as unknown as TlsServer;
+    const reloader = startTlsReload(server, config, config.TLS_RELOAD_INTERVAL, app.log);
+    app.addHook("onClose", async () => reloader.stop());
+  }
 
   app.addHook("onClose", async () => deps.close());
   return app;

@@ -471,5 +471,8 @@ describe("models and health", () => {
   it("answers every response with a request id", async () => {
     const response = await fetch(`${stack.gateway.url}/health`);
     expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const anthropic = await fetch(`${stack.gateway.url}/anthropic/v1/models`);
+    expect(anthropic.headers.get("request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(anthropic.headers.get("request-id")).toBe(anthropic.headers.get("x-request-id"));
   });
 });

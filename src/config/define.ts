@@ -153,3 +153,28 @@ export const envByteSize = (fallback: number) =>
       }
       return bytes;
     });
+
+/** Durations like 500ms, 10s, 2m, 1h; a bare number is seconds. Parsed to milliseconds. */
+export const envDuration = (fallbackMs: number, minMs = 0) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallbackMs;
+      const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(value);
+      if (!match) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a duration such as 500ms, 10s or 2m, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+      const ms = Math.round(Number(match[1]) * (units[(match[2] ?? "s").toLowerCase()] ?? 1000));
+      if (ms < minMs || ms > 2 ** 31 - 1) {
+        ctx.addIssue({ code: "custom", message: `must be between ${minMs}ms and 24 days, got ${ms}ms` });
+        return z.NEVER;
+      }
+      return ms;
+    });

@@ -2,7 +2,9 @@ import type { z } from "zod";
 import { anthropicSettings } from "./anthropic.js";
 import { authSettings, authSettingsProblem } from "./auth.js";
 import { bedrockSettings } from "./bedrock.js";
+import { ConfigError } from "./config-error.js";
 import type { Setting, SettingGroup, SettingValues } from "./define.js";
+import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
 import { serverSettings } from "./server.js";
@@ -15,13 +17,12 @@ export const settings = {
   ...embeddingsSettings,
   ...anthropicSettings,
   ...authSettings,
+  ...edgeSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "./config-error.js";
 
 /** A message about a secret setting, with the secret's text cut out should a schema ever echo it. */
 function withoutSecret(message: string, raw: unknown): string {
@@ -52,6 +53,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     values[name] = result.data;
   }
   const config = values as SettingValues<typeof settings>;
+  // GRANIAN_HOST/GRANIAN_PORT fallbacks and the checks that involve several edge settings.
+  resolveEdgeSettings(config, env);
   const authProblem = authSettingsProblem(config);
   if (authProblem) throw new ConfigError(`Invalid configuration: ${authProblem}`);
   const region =

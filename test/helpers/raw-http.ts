@@ -27,10 +27,13 @@ export class RawConnection {
     socket.on("error", () => undefined);
   }
 
-  static open(url: string): Promise<RawConnection> {
+  /** `localAddress` picks the loopback address the connection comes from (e.g. 127.0.0.2). */
+  static open(url: string, options: { localAddress?: string } = {}): Promise<RawConnection> {
     const { hostname, port } = new URL(url);
     return new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => resolve(new RawConnection(socket)));
+      const socket = connect({ host: hostname, port: Number(port), localAddress: options.localAddress }, () =>
+        resolve(new RawConnection(socket)),
+      );
       socket.once("error", reject);
     });
   }
@@ -77,7 +80,7 @@ export interface RawResponse {
   body: string;
 }
 
-function parseResponse(text: string): RawResponse | undefined {
+export function parseResponse(text: string): RawResponse | undefined {
   const headEnd = text.indexOf("\r\n\r\n");
   if (headEnd < 0) return undefined;
   const [statusLine = "", ...lines] = text.slice(0, headEnd).split("\r\n");
@@ -104,4 +107,37 @@ export async function rawExchange(url: string, request: string | Buffer) {
   } finally {
     connection.destroy();
   }
+}
+
+/**
+ * Sends bytes exactly as given (so Host, the request target and header counts can be anything) on a
+ * fresh connection and reads until the server closes it (send Connection: close), then parses the answer.
+ */
+export async function rawRequest(
+  url: string,
+  request: string,
+  options: { localAddress?: string } = {},
+): Promise<RawResponse> {
+  const connection = await RawConnection.open(url, options);
+  try {
+    connection.write(request);
+    await connection.waitFor((c) => c.closed, 10_000);
+    const response = connection.response();
+    if (response === undefined)
+      throw new Error(`no complete answer: ${JSON.stringify(connection.text.slice(0, 300))}`);
+    return response;
+  } finally {
+    connection.destroy();
+  }
+}
+
+/** A GET with the given header lines (each "Name: value"), closing the connection after. */
+export function rawGet(
+  url: string,
+  path: string,
+  headerLines: string[],
+  options: { localAddress?: string } = {},
+) {
+  const head = [`GET ${path} HTTP/1.1`, ...headerLines, "Connection: close", "", ""].join("\r\n");
+  return rawRequest(url, head, options);
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 
 export interface Exit {
   code: number | null;
@@ -6,14 +6,19 @@ export interface Exit {
   stderr: string;
 }
 
-/** Runs the real entry point (src/main.ts through tsx) with the given environment and waits for it to exit. */
+/** The real entry point (src/main.ts through tsx) with only the given environment; `nodeArgs` go before it. */
+function spawnMain(env: Record<string, string>, nodeArgs: string[] = []) {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+    cwd: new URL("../..", import.meta.url).pathname,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Runs the real entry point with the given environment and waits for it to exit. */
 export function runMain(env: Record<string, string>, timeoutMs = 15_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: new URL("../..", import.meta.url).pathname,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnMain(env);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
@@ -29,6 +34,52 @@ export function runMain(env: Record<string, string>, timeoutMs = 15_000): Promis
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface RunningMain {
+  child: ChildProcess;
+  /** The address from the "Server listening at" log line, e.g. https://127.0.0.1:40123. */
+  url: string;
+  stdout(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real entry point and waits until it listens; `nodeArgs` are Node flags (e.g. for diagnostics). */
+export function startMain(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  timeoutMs = 20_000,
+): Promise<RunningMain> {
+  return new Promise((resolve, reject) => {
+    const child = spawnMain(env, nodeArgs);
+    let stdout = "";
+    let stderr = "";
+    const stop = () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGKILL");
+      });
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`main did not listen in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const url = /Server listening at (https?:\/\/[^"\s]+)/.exec(stdout)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url, stdout: () => stdout, stop });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`main exited with ${code} before listening; stderr: ${stderr}`));
     });
   });
 }

@@ -13,11 +13,6 @@ export async function anthropicRoutes(app: FastifyInstance, options: { config: C
   const resolveModel = createClaudeModelResolver(config.MODEL_ALIASES, config.region);
   const models = modelsHandlers(deps, config.MODEL_ALIASES);
 
-  // Anthropic's clients read the request id from this header (and show it in their errors).
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("request-id", request.id);
-  });
-
   app.post("/v1/messages", messagesHandler(deps, resolveModel));
   allowOnly(app, "/v1/messages", ["POST"]);
   app.post("/v1/messages/count_tokens", countTokensHandler(deps, resolveModel));
