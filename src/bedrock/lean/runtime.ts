@@ -46,8 +46,9 @@ const modelPath = (modelId: string | undefined, action: string) =>
 
 /**
  * The hot Bedrock Runtime calls (Converse, ConverseStream, InvokeModel) without the SDK's middleware stack:
- * the body serialised once, signed with the SDK's SigV4 signer and credentials, sent on a keep-alive undici
- * pool, answers parsed into the SDK's output shapes and errors thrown as the SDK's own exception classes.
+ * the body serialised once, signed (sigv4.ts) with the stock client's credentials, sent on a keep-alive undici
+ * pool to the endpoint the stock client resolves, answers parsed into the SDK's output shapes and errors
+ * thrown as the SDK's own exception classes.
  * CountTokens, rare and cold, goes through the stock client, as do model listing, SSM and Secrets Manager.
  */
 export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime & {
