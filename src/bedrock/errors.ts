@@ -92,6 +92,14 @@ export function mapBedrockError(error: unknown): GatewayError {
   if (status === 429) return new GatewayError("rate_limit", `Bedrock is throttling requests: ${message}`);
   if (status !== undefined && status >= 500)
     return new GatewayError("upstream", `Bedrock failed: ${message}`);
+  // Unrecognised key, bad signature, expired token: the gateway's own AWS credentials are at fault,
+  // not the caller's request, so this is not a 4xx the caller could fix. The AWS message stays in the log.
+  if (status === 401 || status === 403) {
+    return new GatewayError("upstream", "Bedrock refused the gateway's AWS credentials.", {
+      code: "upstream_credentials",
+      detail: `${sdk.name ?? "error"}: ${message}`,
+    });
+  }
   if (status !== undefined && status >= 400)
     return new GatewayError("invalid_request", `Bedrock rejected the request: ${message}`);
   if (isNetworkFailure(error)) {

@@ -20,6 +20,16 @@ describe("Bedrock error mapping", () => {
     expect(mapBedrockError(sdkError(name, "boom", upstream)).status).toBe(expected);
   });
 
+  it.each(["UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"])(
+    "%s (the gateway's credentials) becomes a 502, not a 4xx the caller could fix",
+    (name) => {
+      const error = mapBedrockError(
+        sdkError(name, "The security token included in the request is invalid.", 403),
+      );
+      expect(error).toMatchObject({ status: 502, code: "upstream_credentials" });
+    },
+  );
+
   it("treats an invalid model identifier as model_not_found", () => {
     const error = mapBedrockError(
       sdkError("ValidationException", "The provided model identifier is invalid.", 400),
