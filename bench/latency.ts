@@ -19,7 +19,7 @@ import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/server.js";
-import { type Service, startNode } from "./processes.js";
+import { cpuMillis, type Service, startNode } from "./processes.js";
 import { gatewayEnv, signedPost, type Target } from "./signed.js";
 
 const requests = Number(process.env.BENCH_LATENCY_REQUESTS ?? 3000);
@@ -190,8 +190,8 @@ async function main() {
 
     console.log(`\n${cpus().length} cores, node ${process.version}`);
     console.log(`\nNon-streamed chat at concurrency 1, ${requests} requests each (after 500), µs:\n`);
-    console.log("| target | p50 µs | p99 µs | added p50 µs | added p99 µs |");
-    console.log("| --- | --- | --- | --- | --- |");
+    console.log("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | gateway CPU µs/req |");
+    console.log("| --- | --- | --- | --- | --- | --- |");
     const direct = summary(
       await sequentialLatency(
         await signedPost(emulator.url, `${modelPath}/converse`, converseBody(plainQuestion)),
@@ -199,13 +199,16 @@ async function main() {
         500,
       ),
     );
-    console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | |`);
+    console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | | |`);
     for (const gateway of gateways) {
+      const cpuBefore = cpuMillis(gateway.service.pid);
       const via = summary(
         await sequentialLatency(gatewayTarget(gateway.port, plainQuestion, false), requests, 500),
       );
+      // Warm-up included: the CPU time is read from /proc in 10 ms ticks, too coarse to split.
+      const cpu = ((cpuMillis(gateway.service.pid) - cpuBefore) * 1000) / (requests + 500);
       console.log(
-        `| aegis ${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} |`,
+        `| aegis ${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} |`,
       );
     }
 
