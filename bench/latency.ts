@@ -181,6 +181,19 @@ async function main() {
       );
       gateways.push({ spec, service, port });
     }
+    const nullProxyPort = 4321;
+    const nullProxy = await startNode(
+      "bench/null-proxy.ts",
+      { NULL_PROXY_PORT: String(nullProxyPort), NULL_PROXY_UPSTREAM: emulator.url },
+      `http://127.0.0.1:${nullProxyPort}/health`,
+      twoCores ? 0 : undefined,
+      ["--import", "tsx"],
+    );
+    gateways.push({ spec: "null proxy", service: nullProxy, port: nullProxyPort });
+    const relayed = (target: Target): Target => ({
+      ...target,
+      url: target.url.replace(emulator.url, `http://127.0.0.1:${nullProxyPort}`),
+    });
     const gatewayTarget = (port: number, text: string, stream: boolean): Target => ({
       url: `http://127.0.0.1:${port}/v1/chat/completions`,
       headers: { "content-type": "application/json", authorization: "Bearer bench" },
@@ -192,23 +205,24 @@ async function main() {
     console.log(`\nNon-streamed chat at concurrency 1, ${requests} requests each (after 500), µs:\n`);
     console.log("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | gateway CPU µs/req |");
     console.log("| --- | --- | --- | --- | --- | --- |");
-    const direct = summary(
-      await sequentialLatency(
-        await signedPost(emulator.url, `${modelPath}/converse`, converseBody(plainQuestion)),
-        requests,
-        500,
-      ),
+    const directConverse = await signedPost(
+      emulator.url,
+      `${modelPath}/converse`,
+      converseBody(plainQuestion),
     );
+    const direct = summary(await sequentialLatency(directConverse, requests, 500));
     console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | | |`);
     for (const gateway of gateways) {
       const cpuBefore = cpuMillis(gateway.service.pid);
-      const via = summary(
-        await sequentialLatency(gatewayTarget(gateway.port, plainQuestion, false), requests, 500),
-      );
+      const target =
+        gateway.service === nullProxy
+          ? relayed(directConverse)
+          : gatewayTarget(gateway.port, plainQuestion, false);
+      const via = summary(await sequentialLatency(target, requests, 500));
       // Warm-up included: the CPU time is read from /proc in 10 ms ticks, too coarse to split.
       const cpu = ((cpuMillis(gateway.service.pid) - cpuBefore) * 1000) / (requests + 500);
       console.log(
-        `| aegis ${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} |`,
+        `| ${gateway.service === nullProxy ? "" : "aegis "}${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} |`,
       );
     }
 
@@ -217,30 +231,29 @@ async function main() {
     );
     console.log("| target | p50 µs | p99 µs | added p50 µs | added p99 µs |");
     console.log("| --- | --- | --- | --- | --- |");
+    const directStream = await signedPost(
+      emulator.url,
+      `${modelPath}/converse-stream`,
+      converseBody(spacedQuestion),
+    );
     const directDeltas = summary(
-      await deltaDelays(
-        await signedPost(emulator.url, `${modelPath}/converse-stream`, converseBody(spacedQuestion)),
-        eventStreamFrames,
-        0,
-        lastWrite,
-        streams,
-        50,
-      ),
+      await deltaDelays(directStream, eventStreamFrames, 0, lastWrite, streams, 50),
     );
     console.log(`| emulator direct | ${us(directDeltas.p50)} | ${us(directDeltas.p99)} | | |`);
     for (const gateway of gateways) {
+      const relay = gateway.service === nullProxy;
       const via = summary(
         await deltaDelays(
-          gatewayTarget(gateway.port, spacedQuestion, true),
-          sseTextFrames,
-          1,
+          relay ? relayed(directStream) : gatewayTarget(gateway.port, spacedQuestion, true),
+          relay ? eventStreamFrames : sseTextFrames,
+          relay ? 0 : 1,
           lastWrite,
           streams,
           50,
         ),
       );
       console.log(
-        `| aegis ${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - directDeltas.p50)} | ${us(via.p99 - directDeltas.p99)} |`,
+        `| ${gateway.service === nullProxy ? "" : "aegis "}${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - directDeltas.p50)} | ${us(via.p99 - directDeltas.p99)} |`,
       );
     }
   } finally {
