@@ -11,7 +11,10 @@
  *    Direct, that is the cost of loopback and the client's own parsing; through a gateway, the difference
  *    to it is what the gateway adds per delta (decode event stream, translate, write SSE).
  *
- * The gateways are pinned to CPU 0; this process (client and emulator) to CPU 1, when there are two cores.
+ * Both are also measured through a null proxy (bench/null-proxy.ts: bytes relayed unread), the cost of any
+ * process on the path, so the gateway's own share can be told from the hop's.
+ *
+ * The gateways and the null proxy are pinned to CPU 0; this process (client and emulator) to CPU 1, when there are two cores.
  * BENCH_LATENCY_REQUESTS (3000 non-streamed requests per target, after 500 to warm up),
  * BENCH_LATENCY_STREAMS (300 streams per target, after 50), BENCH_TRANSPORTS (sdk,lean; as in bench/run.ts).
  */
