@@ -13,11 +13,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import { SignatureV4 } from "@smithy/signature-v4";
 import autocannon from "autocannon";
-import { EMULATOR_CREDENTIALS } from "../src/emulator/server.js";
-import { Sha256 } from "../src/emulator/sha256.js";
 import { cpuMillis, rssMiB, type Service, startNode } from "./processes.js";
+import { gatewayEnv, signedPost as signedAt, type Target } from "./signed.js";
 import { printTable, type Row } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -36,35 +34,9 @@ if (twoCores) execFileSync("taskset", ["-cp", String(loadCpu), String(process.pi
 const emulatorUrl = "http://127.0.0.1:4311";
 const question = "Tell me about the gateway @@deltas:8";
 const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: question }] }] });
+const signedPost = (path: string, body: string) => signedAt(emulatorUrl, path, body);
 const chatBody = (stream: boolean) =>
   JSON.stringify({ model, stream, messages: [{ role: "user", content: question }] });
-
-/** One signed request, replayed: the emulator checks the signature, not its freshness. */
-async function signedPost(path: string, body: string): Promise<Target> {
-  const url = new URL(`${emulatorUrl}${path}`);
-  const signer = new SignatureV4({
-    credentials: EMULATOR_CREDENTIALS,
-    region: "us-east-1",
-    service: "bedrock",
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    headers: { host: url.host, "content-type": "application/json" },
-    body,
-  });
-  return { url: url.toString(), headers: signed.headers as Record<string, string>, body };
-}
-
-interface Target {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** One row group of the table: the same work asked of Bedrock directly and of a gateway. */
 interface Mode {
@@ -129,36 +101,17 @@ interface Gateway {
 }
 
 async function startGateway(spec: string, port: number): Promise<Gateway> {
-  const [transport = "lean", ...settings] = spec.split("+");
-  const extra = Object.fromEntries(
-    settings.map((setting) => [
-      setting.slice(0, setting.indexOf("=")),
-      setting.slice(setting.indexOf("=") + 1),
-    ]),
-  );
   const name = spec.replace(/\W+/g, "-");
   const nodeArgs = profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}.cpuprofile`]
     : [];
   const service = await startNode(
     "dist/main.js",
-    {
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL: emulatorUrl,
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      BEDROCK_TRANSPORT: transport,
-      ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
-      ...extra,
-    },
+    gatewayEnv(spec, port, emulatorUrl),
     `http://127.0.0.1:${port}/health`,
     gatewayCpu,
     nodeArgs,
   );
-  // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production).
   return { transport: spec, service, port };
 }
 

@@ -1,9 +1,7 @@
 import type { Config } from "../config/index.js";
 import { AcceptedKeys, type KeyDigests } from "./accepted-keys.js";
 import { refreshPeriodically } from "./refresher.js";
-import { secretsManagerKeySource } from "./sources/secrets-manager.js";
 import type { KeySource } from "./sources/source.js";
-import { ssmKeySource } from "./sources/ssm.js";
 import type { KeyVerifier } from "./verifier.js";
 
 /** Whether the configuration names an API key source (if so, a verifier is required). */
@@ -15,12 +13,20 @@ export function hasKeySource(config: Config): boolean {
   );
 }
 
-function awsKeySource(config: Config): KeySource | undefined {
+/**
+ * The SSM and Secrets Manager clients are loaded only when configured: together they are about 14 MiB of
+ * resident memory in every gateway process otherwise.
+ */
+async function awsKeySource(config: Config): Promise<KeySource | undefined> {
   // The key lives next to the deployment: AWS_REGION first, then the first Bedrock region.
   const region = config.AWS_REGION ?? config.region;
-  if (config.API_KEY_SSM_PARAMETER !== undefined) return ssmKeySource(config.API_KEY_SSM_PARAMETER, region);
+  if (config.API_KEY_SSM_PARAMETER !== undefined) {
+    const { ssmKeySource } = await import("./sources/ssm.js");
+    return ssmKeySource(config.API_KEY_SSM_PARAMETER, region);
+  }
   if (config.API_KEY_SECRETSMANAGER_SECRET !== undefined) {
     const field = config.API_KEY_SECRETSMANAGER_KEY ?? "api_key";
+    const { secretsManagerKeySource } = await import("./sources/secrets-manager.js");
     return secretsManagerKeySource(config.API_KEY_SECRETSMANAGER_SECRET, field, region);
   }
   return undefined;
@@ -36,7 +42,7 @@ export async function loadKeyVerifier(config: Config): Promise<KeyVerifier | und
     const keys = new AcceptedKeys({ current: config.API_KEY, pending: undefined }, graceMs);
     return { verify: (presented, now) => keys.accepts(presented, now), start() {}, stop() {} };
   }
-  const source = awsKeySource(config);
+  const source = await awsKeySource(config);
   if (source === undefined) return undefined;
   let initial: KeyDigests;
   try {

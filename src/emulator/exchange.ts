@@ -18,6 +18,12 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The client went away before the response was complete. */
   aborted: boolean;
+  /**
+   * Streamed answers: when each chunk was handed to the socket, as `performance.timeOrigin +
+   * performance.now()` (ms, a clock other processes can share), so a benchmark can tell how long each
+   * event took to reach its client.
+   */
+  writtenAt?: number[];
 }
 
 /**

@@ -176,9 +176,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       stream(status, headers): StreamWriter {
         if (signal.aborted) return { write: async () => false, end: () => {} };
         out.writeHead(status, { ...baseHeaders(), ...headers });
+        const writtenAt: number[] = [];
+        record.writtenAt = writtenAt;
         return {
           async write(chunk) {
             if (signal.aborted) return false;
+            writtenAt.push(performance.timeOrigin + performance.now());
             // Honour backpressure: a client reading slowly slows the producer, as a real stream does.
             if (!out.write(chunk)) {
               await new Promise<void>((resolve) => {

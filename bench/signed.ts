@@ -1,0 +1,55 @@
+import { SignatureV4 } from "@smithy/signature-v4";
+import { EMULATOR_CREDENTIALS } from "../src/emulator/server.js";
+import { Sha256 } from "../src/emulator/sha256.js";
+
+/** A request the load generator replays as it is. */
+export interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One signed Bedrock request, replayed: the emulator checks the signature, not its freshness. */
+export async function signedPost(baseUrl: string, path: string, body: string): Promise<Target> {
+  const url = new URL(`${baseUrl}${path}`);
+  const signer = new SignatureV4({
+    credentials: EMULATOR_CREDENTIALS,
+    region: "us-east-1",
+    service: "bedrock",
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    headers: { host: url.host, "content-type": "application/json" },
+    body,
+  });
+  return { url: url.toString(), headers: signed.headers as Record<string, string>, body };
+}
+
+/** The gateway's environment for a bench: `spec` is a transport, optionally `+NAME=value` settings. */
+export function gatewayEnv(spec: string, port: number, emulatorUrl: string): Record<string, string> {
+  const [transport = "lean", ...settings] = spec.split("+");
+  const extra = Object.fromEntries(
+    settings.map((setting) => [
+      setting.slice(0, setting.indexOf("=")),
+      setting.slice(setting.indexOf("=") + 1),
+    ]),
+  );
+  return {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production).
+    LOG_LEVEL: "info",
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: emulatorUrl,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    BEDROCK_TRANSPORT: transport,
+    ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
+    ...extra,
+  };
+}
