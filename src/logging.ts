@@ -10,14 +10,44 @@ export const redactedPaths = [
   "res.headers['set-cookie']",
 ];
 
+/** Lines are held until this many bytes have gathered, or until the next flush tick. */
+const LOG_BUFFER_BYTES = 4096;
+/** How late a line can reach stdout on a quiet gateway. */
+const LOG_FLUSH_INTERVAL_MS = 100;
+/** Past this, a stalled stdout reader costs log lines rather than the gateway's memory. */
+const LOG_BACKLOG_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /**
- * Log lines go to stdout asynchronously: a synchronous write per request is a system call on the request's
- * path and, when the reader of stdout is slow, a wait. Lines written while one write is in flight leave
- * together in the next, and whatever is buffered is flushed when the process exits.
+ * Log lines go to stdout in batches, asynchronously. A write per line cost about 0.1 ms of CPU per request at
+ * concurrency 1 (a hand-off to libuv's thread pool and back, for every line); a synchronous write would stall
+ * every stream behind a slow log reader. Batching means a SIGKILL or an OOM kill loses at most one batch
+ * (4 KiB or 100 ms of lines); on a normal exit, a crash included, pino flushes the batch synchronously.
  */
+export function batchedStdout(): DestinationStream {
+  const stdout = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: LOG_BUFFER_BYTES,
+    maxLength: LOG_BACKLOG_LIMIT_BYTES,
+  });
+  // sonic-boom's own periodicFlush writes even when nothing is buffered; this ticks without waking a thread.
+  let unflushed = false;
+  setInterval(() => {
+    if (!unflushed) return;
+    unflushed = false;
+    stdout.flush();
+  }, LOG_FLUSH_INTERVAL_MS).unref();
+  return {
+    write(line: string) {
+      unflushed = true;
+      stdout.write(line);
+    },
+  };
+}
+
 export function loggerOptions(
   level: string,
-  stream: DestinationStream = pino.destination({ dest: 1, sync: false }),
+  stream: DestinationStream = batchedStdout(),
 ): FastifyServerOptions["logger"] {
   return { level, redact: { paths: redactedPaths, censor: "[redacted]" }, stream };
 }
