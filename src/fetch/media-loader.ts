@@ -64,9 +64,17 @@ function downloadError(error: unknown, param: string): unknown {
  */
 export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFactory {
   return (signal) => {
-    const limit = createLimiter(options.maxConcurrent);
-    const cancel = new AbortController();
-    const abort = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
+    // Made on the first remote URL: most requests have none, and this is on every request's path.
+    let downloads:
+      | { limit: ReturnType<typeof createLimiter>; cancel: AbortController; abort: AbortSignal }
+      | undefined;
+    const remote = () => {
+      if (downloads) return downloads;
+      const cancel = new AbortController();
+      const abort = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
+      downloads = { limit: createLimiter(options.maxConcurrent), cancel, abort };
+      return downloads;
+    };
     return {
       async load(text, expected, param) {
         if (isDataUrl(text)) return decodeDataUrl(text, expected, param);
@@ -78,6 +86,7 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
           );
         }
         const url = remoteUrl(text, param);
+        const { limit, cancel, abort } = remote();
         try {
           const file = await limit(() => options.fetch(url, { accept: acceptFor(expected), signal: abort }));
           return mediaOfDownload(file, expected, param);

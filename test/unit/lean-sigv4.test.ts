@@ -89,4 +89,17 @@ describe("lean SigV4 signer", () => {
     signer.sign(request, { ...credentials }, new Date("2026-11-30T00:00:02Z"));
     expect(derivations).toBe(3);
   });
+
+  it("stays equal to the SDK's signature when one signer signs across seconds, days and paths", async () => {
+    const signer = new SigV4Signer("eu-west-3", "bedrock");
+    const headers = { host: "bedrock-runtime.eu-west-3.amazonaws.com", "content-type": "application/json" };
+    const start = new Date("2026-11-29T23:59:58.900Z").getTime();
+    for (const [step, offset] of [0, 50, 1100, 2200, 86_400_000].entries()) {
+      const now = new Date(start + offset);
+      const path = paths[step % paths.length] ?? "/";
+      const body = `{"step":${step}}`;
+      const lean = signer.sign({ method: "POST", path, headers, body }, credentials, now);
+      expect(lean).toEqual(await sdkHeaders(path, headers, body, credentials, now));
+    }
+  });
 });

@@ -1,11 +1,12 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 import type { AwsCredentialIdentity } from "@smithy/types";
 
 /** HMAC-SHA-256, injectable so a test can count how often a signing key is derived. */
 export type Hmac = (key: string | Buffer, data: string) => Buffer;
 
 const nodeHmac: Hmac = (key, data) => createHmac("sha256", key).update(data).digest();
-const sha256Hex = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+// One-shot: no Hash object per call.
+const sha256Hex = (data: string | Uint8Array) => hash("sha256", data, "hex");
 
 export interface SignableRequest {
   method: string;
@@ -47,6 +48,9 @@ const canonicalValue = (value: string) =>
  */
 export class SigV4Signer {
   private key: { credentials: AwsCredentialIdentity; shortDate: string; key: Buffer } | undefined;
+  /** A gateway calls a handful of model paths; their canonical forms are kept rather than re-encoded. */
+  private readonly canonicalPaths = new Map<string, string>();
+  private date = { second: 0, long: "" };
 
   constructor(
     private readonly region: string,
@@ -66,12 +70,33 @@ export class SigV4Signer {
     return key;
   }
 
+  /** 20261129T040506Z, made once a second. */
+  private longDate(now: Date): string {
+    const second = Math.floor(now.getTime() / 1000);
+    if (this.date.second !== second || this.date.long === "") {
+      const long = now
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z")
+        .replace(/[-:]/g, "");
+      this.date = { second, long };
+    }
+    return this.date.long;
+  }
+
+  private canonicalPath(path: string): string {
+    let canonical = this.canonicalPaths.get(path);
+    if (canonical === undefined) {
+      // Bounded: model ids come from clients, who could otherwise grow this without end.
+      if (this.canonicalPaths.size >= 256) this.canonicalPaths.clear();
+      canonical = canonicalPath(path);
+      this.canonicalPaths.set(path, canonical);
+    }
+    return canonical;
+  }
+
   /** The request's headers plus x-amz-date, x-amz-content-sha256, the session token and authorization. */
   sign(request: SignableRequest, credentials: AwsCredentialIdentity, now: Date): Record<string, string> {
-    const longDate = now
-      .toISOString()
-      .replace(/\.\d{3}Z$/, "Z")
-      .replace(/[-:]/g, "");
+    const longDate = this.longDate(now);
     const shortDate = longDate.slice(0, 8);
     const payloadHash = sha256Hex(request.body);
     const headers: Record<string, string> = {
@@ -84,7 +109,7 @@ export class SigV4Signer {
     let canonicalHeaders = "";
     for (const name of names) canonicalHeaders += `${name}:${canonicalValue(headers[name] ?? "")}\n`;
     const signedHeaders = names.join(";");
-    const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
+    const canonicalRequest = `${request.method}\n${this.canonicalPath(request.path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
     const signature = this.hmac(this.signingKey(credentials, shortDate), stringToSign).toString("hex");
