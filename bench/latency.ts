@@ -170,7 +170,7 @@ const us = (value: number) => value.toFixed(0);
 
 async function main() {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
-  const emulator = await startEmulator();
+  const emulator = await startEmulator({ keepRequests: 1000 });
   const lastWrite = () => emulator.requests.at(-1)?.writtenAt;
   const gateways: { spec: string; service: Service; port: number }[] = [];
   try {

@@ -929,3 +929,26 @@ describe("connections and control endpoints", () => {
     expect((await converse("hi")).output?.message?.content?.[0]?.text).toBe("Echo: hi"); // failure cleared
   });
 });
+
+describe("emulator request records", () => {
+  it("keeps only the newest keepRequests records, in arrival order", async () => {
+    const small = await startEmulator({ port: 0, keepRequests: 3 });
+    const client = track(new BedrockRuntimeClient({ ...config(), endpoint: small.url }));
+    try {
+      for (let i = 0; i < 10; i++) {
+        await client.send(
+          new ConverseCommand({ modelId: HAIKU, messages: [{ role: "user", content: [{ text: `n${i}` }] }] }),
+        );
+      }
+      expect(small.requests.length).toBeGreaterThanOrEqual(3);
+      expect(small.requests.length).toBeLessThan(6);
+      const texts = small.requests.map(
+        (r) => (r.body as { messages: { content: { text: string }[] }[] }).messages[0]?.content[0]?.text,
+      );
+      expect(texts.at(-1)).toBe("n9");
+      expect(texts).toEqual([...texts].sort());
+    } finally {
+      await small.close();
+    }
+  });
+});

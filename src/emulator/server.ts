@@ -57,6 +57,8 @@ export interface EmulatorOptions {
   region?: string;
   /** Recompute and compare SigV4 signatures (default true). Off: only the access key is checked. */
   verifySignatures?: boolean;
+  /** Keep only this many of the newest request records (default: all). */
+  keepRequests?: number;
 }
 
 function urlHost(host: string): string {
@@ -69,7 +71,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const host = opts.host ?? "127.0.0.1";
   const region = opts.region ?? "us-east-1";
   const verifySignature = opts.verifySignatures ?? true;
-  const state = new EmulatorState(region);
+  const state = new EmulatorState(region, opts.keepRequests);
 
   const emulator: Emulator = {
     url: "",
@@ -154,7 +156,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       headers: recordedHeaders(req.headers),
       aborted: signal.aborted,
     };
-    state.requests.push(record);
+    state.record(record);
     const query = parseQuery(q < 0 ? "" : url.slice(q + 1));
 
     const exchange: Exchange = {

@@ -15,17 +15,37 @@ export class EmulatorState {
   /** operation name → exception name every call of it fails with. */
   readonly failures = new Map<string, string>();
 
-  constructor(readonly region: string) {
+  /** Aborted requests among the records dropped to stay within `keepRequests`. */
+  private droppedAborts = 0;
+
+  /**
+   * @param keepRequests how many of the newest records to keep: a long benchmark would otherwise grow the
+   *   emulator's heap, and its garbage collection time, with every request it serves.
+   */
+  constructor(
+    readonly region: string,
+    private readonly keepRequests = Number.POSITIVE_INFINITY,
+  ) {
     this.secrets = new SecretStore(region);
   }
 
+  record(request: RecordedRequest): void {
+    this.requests.push(request);
+    // Trimmed in batches, so the cost of shifting the array is spread over many requests.
+    if (this.requests.length >= 2 * this.keepRequests) {
+      const dropped = this.requests.splice(0, this.requests.length - this.keepRequests);
+      this.droppedAborts += dropped.filter((r) => r.aborted).length;
+    }
+  }
+
   aborts(): number {
-    return this.requests.filter((r) => r.aborted).length;
+    return this.droppedAborts + this.requests.filter((r) => r.aborted).length;
   }
 
   /** Clears records, counters and injected failures; keeps parameters and secrets. */
   reset(): void {
     this.requests.length = 0;
+    this.droppedAborts = 0;
     this.connections = 0;
     this.failures.clear();
   }
