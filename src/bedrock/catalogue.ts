@@ -1,10 +1,4 @@
-import {
-  BedrockClient,
-  type FoundationModelSummary,
-  type InferenceProfileSummary,
-  ListFoundationModelsCommand,
-  paginateListInferenceProfiles,
-} from "@aws-sdk/client-bedrock";
+import type { BedrockClient, FoundationModelSummary, InferenceProfileSummary } from "@aws-sdk/client-bedrock";
 import { GatewayError } from "../errors.js";
 import { keepAliveHandler } from "./sdk-runtime.js";
 
@@ -62,9 +56,26 @@ function fromInferenceProfile(
   };
 }
 
+type ControlPlaneSdk = typeof import("@aws-sdk/client-bedrock");
+
+/**
+ * The control-plane client is loaded on the first listing, not at startup: it is about 7 MiB of resident
+ * memory that a gateway nobody asks for /v1/models never needs.
+ */
 export function sdkModelLister(region: string): Lister {
-  const client = new BedrockClient({ region, requestHandler: keepAliveHandler() });
+  let sdk: Promise<{ client: BedrockClient; module: ControlPlaneSdk }> | undefined;
+  const loaded = () => {
+    sdk ??= import("@aws-sdk/client-bedrock").then((module) => ({
+      module,
+      client: new module.BedrockClient({ region, requestHandler: keepAliveHandler() }),
+    }));
+    return sdk;
+  };
   return async () => {
+    const {
+      client,
+      module: { ListFoundationModelsCommand, paginateListInferenceProfiles },
+    } = await loaded();
     const foundation = await client.send(new ListFoundationModelsCommand({}));
     const models = (foundation.modelSummaries ?? [])
       .map(fromFoundationModel)
