@@ -55,22 +55,32 @@ function toEvent(message: Message): ConverseStreamOutput | undefined {
 
 /**
  * AWS event-stream frames (4-byte big-endian total length, headers, payload, CRCs checked by the SDK's
- * codec) → ConverseStream events, one by one as their bytes arrive.
+ * codec) → ConverseStream events, one by one as their bytes arrive. A consumer that stops early (the client
+ * went away, an error was written) gets `stoppedEarly` called, to close the body rather than leave it half read.
  */
-export async function* converseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<ConverseStreamOutput> {
+export async function* converseEvents(
+  body: AsyncIterable<Uint8Array>,
+  stoppedEarly: () => void = () => {},
+): AsyncGenerator<ConverseStreamOutput> {
   let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of body) {
-    const bytes = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    pending = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
-    while (pending.length >= 4) {
-      const length = pending.readUInt32BE(0);
-      if (pending.length < length) break;
-      const event = toEvent(codec.decode(pending.subarray(0, length)));
-      pending = pending.subarray(length);
-      if (event) yield event;
+  let finished = false;
+  try {
+    for await (const chunk of body) {
+      const bytes = Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      pending = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
+      while (pending.length >= 4) {
+        const length = pending.readUInt32BE(0);
+        if (pending.length < length) break;
+        const event = toEvent(codec.decode(pending.subarray(0, length)));
+        pending = pending.subarray(length);
+        if (event) yield event;
+      }
     }
+    if (pending.length > 0) throw new Error("Truncated event message received.");
+    finished = true;
+  } finally {
+    if (!finished) stoppedEarly();
   }
-  if (pending.length > 0) throw new Error("Truncated event message received.");
 }

@@ -151,20 +151,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
   };
 }
 
-/**
- * The events of a ConverseStream answer. A consumer that stops early (the client went away, an error was
- * written) destroys the response body, which closes that connection instead of leaving it half-read.
- */
+/** The events of a ConverseStream answer; a consumer that stops early closes the connection it came on. */
 function streamOf(response: Dispatcher.ResponseData): AsyncIterable<ConverseStreamOutput> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      let finished = false;
-      try {
-        yield* converseEvents(response.body);
-        finished = true;
-      } finally {
-        if (!finished) response.body.destroy();
-      }
-    },
-  };
+  return converseEvents(response.body, () => response.body.destroy());
 }

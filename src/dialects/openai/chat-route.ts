@@ -41,8 +41,8 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
     async function* frames(): AsyncGenerator<string> {
       try {
         for await (const event of events) {
-          const chunk = translator.translate(event);
-          if (chunk) yield `data: ${JSON.stringify(chunk)}\n\n`;
+          const frame = translator.frame(event);
+          if (frame) yield frame;
         }
         yield "data: [DONE]\n\n";
       } catch (error) {

@@ -21,6 +21,8 @@ interface ChunkDelta {
 export class ChatStreamTranslator {
   private readonly toolIndexOfBlock = new Map<number, number>();
   private readonly base: { id: string; object: "chat.completion.chunk"; created: number; model: string };
+  /** A text delta's SSE frame is `textFrame[0] + JSON.stringify(text) + textFrame[1]`. */
+  private readonly textFrame: [string, string];
 
   constructor(
     id: string,
@@ -29,6 +31,24 @@ export class ChatStreamTranslator {
     private readonly includeUsage: boolean,
   ) {
     this.base = { id, object: "chat.completion.chunk", created, model };
+    // Cut from the very serialisation of an empty text chunk, so the spliced frames are byte for byte
+    // what stringifying the whole chunk gives. Inside a JSON string every quote is escaped, so the
+    // marker can only match the delta itself.
+    const empty = `data: ${JSON.stringify(this.chunk({ content: "" }))}\n\n`;
+    const marker = '"delta":{"content":';
+    const at = empty.indexOf(marker) + marker.length;
+    this.textFrame = [empty.slice(0, at), empty.slice(at + 2)];
+  }
+
+  /**
+   * The SSE frame for one event, if it makes a chunk. Text deltas, nearly every event of a stream, are
+   * spliced into the frame made once per stream: only the text is stringified.
+   */
+  frame(event: ConverseStreamOutput): string | undefined {
+    const text = event.contentBlockDelta?.delta?.text;
+    if (text !== undefined) return this.textFrame[0] + JSON.stringify(text) + this.textFrame[1];
+    const chunk = this.translate(event);
+    return chunk ? `data: ${JSON.stringify(chunk)}\n\n` : undefined;
   }
 
   private chunk(delta: ChunkDelta, finishReason: string | null = null) {
