@@ -23,7 +23,7 @@ import { cpus } from "node:os";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/server.js";
 import { cpuMillis, type Service, startNode } from "./processes.js";
-import { gatewayEnv, signedPost, type Target } from "./signed.js";
+import { gatewayLaunch, signedPost, type Target } from "./signed.js";
 
 const requests = Number(process.env.BENCH_LATENCY_REQUESTS ?? 3000);
 const streams = Number(process.env.BENCH_LATENCY_STREAMS ?? 300);
@@ -176,11 +176,13 @@ async function main() {
   try {
     for (const [index, spec] of transports.entries()) {
       const port = 4322 + index;
+      const launch = gatewayLaunch(spec, port, emulator.url);
       const service = await startNode(
-        "dist/main.js",
-        gatewayEnv(spec, port, emulator.url),
+        launch.script,
+        launch.env,
         `http://127.0.0.1:${port}/health`,
         twoCores ? 0 : undefined,
+        launch.nodeArgs,
       );
       gateways.push({ spec, service, port });
     }

@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
 import { cpuMillis, rssMiB, type Service, startNode } from "./processes.js";
-import { gatewayEnv, signedPost as signedAt, type Target } from "./signed.js";
+import { gatewayLaunch, signedPost as signedAt, type Target } from "./signed.js";
 import { printTable, type Row } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -102,16 +102,14 @@ interface Gateway {
 
 async function startGateway(spec: string, port: number): Promise<Gateway> {
   const name = spec.replace(/\W+/g, "-");
-  const nodeArgs = profileDir
+  const launch = gatewayLaunch(spec, port, emulatorUrl);
+  const profileArgs = profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}.cpuprofile`]
     : [];
-  const service = await startNode(
-    "dist/main.js",
-    gatewayEnv(spec, port, emulatorUrl),
-    `http://127.0.0.1:${port}/health`,
-    gatewayCpu,
-    nodeArgs,
-  );
+  const service = await startNode(launch.script, launch.env, `http://127.0.0.1:${port}/health`, gatewayCpu, [
+    ...launch.nodeArgs,
+    ...profileArgs,
+  ]);
   return { transport: spec, service, port };
 }
 

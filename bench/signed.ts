@@ -30,26 +30,43 @@ export async function signedPost(baseUrl: string, path: string, body: string): P
   return { url: url.toString(), headers: signed.headers as Record<string, string>, body };
 }
 
-/** The gateway's environment for a bench: `spec` is a transport, optionally `+NAME=value` settings. */
-export function gatewayEnv(spec: string, port: number, emulatorUrl: string): Record<string, string> {
+/** How to start one gateway of a bench: its entry script, Node flags and environment. */
+export interface GatewayLaunch {
+  script: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * A gateway of a bench from its spec: a transport, then optional `+NAME=value` settings, for an A/B in one run.
+ * Two names are not environment variables: `node=FLAGS` adds Node command-line flags (space-separated; for V8
+ * flags that NODE_OPTIONS refuses), and `main=PATH` runs another build's entry point (e.g. a worktree of the
+ * previous commit) instead of `dist/main.js`.
+ */
+export function gatewayLaunch(spec: string, port: number, emulatorUrl: string): GatewayLaunch {
   const [transport = "lean", ...settings] = spec.split("+");
-  const extra = Object.fromEntries(
+  const extra: Record<string, string> = Object.fromEntries(
     settings.map((setting) => [
       setting.slice(0, setting.indexOf("=")),
       setting.slice(setting.indexOf("=") + 1),
     ]),
   );
+  const { node = "", main = "dist/main.js", ...env } = extra;
   return {
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production).
-    LOG_LEVEL: "info",
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: emulatorUrl,
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    BEDROCK_TRANSPORT: transport,
-    ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
-    ...extra,
+    script: main,
+    nodeArgs: node.split(" ").filter(Boolean),
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      // The gateway's one log line per request stays on (LOG_LEVEL=info, as in production).
+      LOG_LEVEL: "info",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: emulatorUrl,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      BEDROCK_TRANSPORT: transport,
+      ...(process.env.BENCH_GATEWAY_ENV ? JSON.parse(process.env.BENCH_GATEWAY_ENV) : {}),
+      ...env,
+    },
   };
 }
