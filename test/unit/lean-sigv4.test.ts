@@ -50,6 +50,10 @@ describe("lean SigV4 signer", () => {
         host: "bedrock-runtime.eu-west-3.amazonaws.com",
         "content-type": "application/json",
         accept: "  application/json  ",
+        "x-tabbed": "a\tb \t c",
+        "x-folded": "first\r\n second",
+        "x-spaced": "one  two   three ",
+        "x-nbsp": "\u00a0edge\u00a0",
       };
       const lean = new SigV4Signer("eu-west-3", "bedrock").sign(
         { method: "POST", path, headers, body },
