@@ -1,4 +1,4 @@
-import { type Agent, request } from "undici";
+import type { Agent } from "../http/undici.js";
 import { acceptedEncodings, discard, readLimitedBody } from "./body.js";
 import { FetchRefused, FetchTooLarge } from "./failures.js";
 import type { AddressPolicy } from "./ip-policy.js";
@@ -70,9 +70,10 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
       try {
         const target = await checkTarget(current, options.resolve, options.policy, abort);
         agent = pinnedAgent(target, options.connectTimeoutMs, options.ca);
-        const response = await request(current, {
+        const response = await agent.request({
+          origin: current.origin,
+          path: `${current.pathname}${current.search}`,
           method: "GET",
-          dispatcher: agent,
           signal: abort,
           headers: { accept, "accept-encoding": acceptedEncodings, "user-agent": userAgent },
           headersTimeout: options.timeoutMs,

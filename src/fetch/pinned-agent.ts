@@ -1,5 +1,5 @@
 import type { LookupFunction } from "node:net";
-import { Agent } from "undici";
+import { Agent } from "../http/undici.js";
 import type { CheckedTarget } from "./target.js";
 
 /**

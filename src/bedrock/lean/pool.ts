@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Pool } from "../../http/undici.js";
 
 /**
  * HTTP/1.1 keep-alive connections to the one Bedrock Runtime endpoint. The SDK's default handler opens a
