@@ -5,13 +5,7 @@ import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { png } from "./fixtures/media-server.mjs";
 import type { RunningGateway } from "./helpers/gateway.js";
 import { model, openAiClient, startMediaGateway, tableResolver } from "./helpers/media.js";
-import {
-  createTestNamespace,
-  type JsonLineProcess,
-  namespaceUnavailable,
-  type TestNamespace,
-  waitForReady,
-} from "./helpers/netns.js";
+import { type JsonLineProcess, namespaceUnavailable, startNamespacedMediaServer } from "./helpers/netns.js";
 
 // MAX_INPUT_FILES_TOTAL_SIZE: one budget over every image and document of a request, inline or downloaded.
 const budget = 256 * 1024;
@@ -125,16 +119,15 @@ describe("inline media", () => {
 // Downloads from a media server on a private address in a network namespace this test makes (the SSRF guard
 // refuses loopback whatever the settings say).
 const unavailable = namespaceUnavailable();
-const fixture = new URL("./fixtures/media-server.mjs", import.meta.url).pathname;
 
 describe.skipIf(unavailable)(`downloads${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
-  let ns: TestNamespace;
+  let media: Awaited<ReturnType<typeof startNamespacedMediaServer>>;
   let server: JsonLineProcess;
   let base: string;
 
   beforeAll(async () => {
-    ns = createTestNamespace();
-    server = await waitForReady(ns.spawn(process.execPath, [fixture, ns.address, "0"]));
+    media = await startNamespacedMediaServer();
+    server = media.server;
     base = `http://media.test:${server.port}`;
     gateway = await startMediaGateway(
       emulator,
@@ -144,13 +137,12 @@ describe.skipIf(unavailable)(`downloads${unavailable ? ` (skipped: ${unavailable
         MAX_INPUT_FILE_SIZE: "64MiB",
         MAX_INPUT_FILES_TOTAL_SIZE: String(budget),
       },
-      tableResolver({ "media.test": [ns.address] }).resolve,
+      tableResolver({ "media.test": [media.ns.address] }).resolve,
     );
   });
   afterAll(async () => {
     await gateway?.close();
-    await server?.stop();
-    ns?.remove();
+    await media?.stop();
   });
   beforeEach(() => {
     emulator.reset();
