@@ -9,6 +9,7 @@ import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialec
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { clientErrorHandler } from "./edge/client-errors.js";
 import { registerCors } from "./edge/cors.js";
+import { logFailedHandshakes } from "./edge/handshake-log.js";
 import { nodeServerFactory } from "./edge/node-server.js";
 import { forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
 import { securityHeadersHook } from "./edge/security-headers.js";
@@ -128,6 +129,7 @@ export async function buildApp(
     // nodeServerFactory made an https.Server; Fastify's types only know http.Server.
     const server = app.server as unknown as TlsServer;
     const reloader = startTlsReload(server, config, config.TLS_RELOAD_INTERVAL, app.log);
+    logFailedHandshakes(server, app.log);
     app.addHook("onClose", async () => reloader.stop());
   }
 

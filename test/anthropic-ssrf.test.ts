@@ -5,13 +5,7 @@ import { pdf, png } from "./fixtures/media-server.mjs";
 import { lastCall } from "./helpers/anthropic.js";
 import type { RunningGateway } from "./helpers/gateway.js";
 import { refusedMessage, startLoopbackTrap, startMediaGateway, tableResolver } from "./helpers/media.js";
-import {
-  createTestNamespace,
-  type JsonLineProcess,
-  namespaceUnavailable,
-  type TestNamespace,
-  waitForReady,
-} from "./helpers/netns.js";
+import { type JsonLineProcess, namespaceUnavailable, startNamespacedMediaServer } from "./helpers/netns.js";
 
 // The SSRF guard seen from the Anthropic routes: `url` sources of image and document blocks go through the
 // same guarded fetcher as OpenAI's image_url / file_url, and refusals come back in Anthropic's error shape.
@@ -108,21 +102,20 @@ describe("internal addresses are refused before any connection", () => {
 });
 
 const unavailable = namespaceUnavailable();
-const fixture = new URL("./fixtures/media-server.mjs", import.meta.url).pathname;
 
 describe.skipIf(unavailable)(
   `url sources from a network namespace${unavailable ? ` (skipped: ${unavailable})` : ""}`,
   () => {
-    let ns: TestNamespace;
+    let media: Awaited<ReturnType<typeof startNamespacedMediaServer>>;
     let server: JsonLineProcess;
     let open: RunningGateway;
     let strict: RunningGateway;
     let base: string;
     beforeAll(async () => {
-      ns = createTestNamespace();
-      server = await waitForReady(ns.spawn(process.execPath, [fixture, ns.address, "0"]));
+      media = await startNamespacedMediaServer();
+      server = media.server;
       base = `http://files.test:${server.port}`;
-      const names = tableResolver({ "files.test": [ns.address] });
+      const names = tableResolver({ "files.test": [media.ns.address] });
       open = await startMediaGateway(
         emulator,
         { SSRF_PROTECTION_BLOCK_PRIVATE_NETWORKS: "false" },
@@ -133,8 +126,7 @@ describe.skipIf(unavailable)(
     afterAll(async () => {
       await open?.close();
       await strict?.close();
-      await server?.stop();
-      ns?.remove();
+      await media?.stop();
     });
     beforeEach(() => {
       server.events.length = 0;

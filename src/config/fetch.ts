@@ -19,6 +19,11 @@ export const fetchSettings = {
     "Largest downloaded file (e.g. 20MiB), counted on decoded bytes while streaming; larger files get 413.",
     "20MiB",
   ),
+  MAX_INPUT_FILES_TOTAL_SIZE: setting(
+    envByteSize(80 * 1024 ** 2),
+    "Largest total of the images and documents of one request (e.g. 80MiB), inline and downloaded together, counted while downloads stream; more gets 413.",
+    "80MiB",
+  ),
   MAX_CONCURRENT_INPUT_DOWNLOADS: setting(
     envInteger(8, 1, 64),
     "Downloads running at the same time for one request; the others wait their turn.",

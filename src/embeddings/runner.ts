@@ -2,6 +2,7 @@ import { z } from "zod";
 import { mapBedrockError } from "../bedrock/errors.js";
 import type { BedrockRuntime } from "../bedrock/transport.js";
 import { GatewayError } from "../errors.js";
+import type { Limiter } from "../fetch/limiter.js";
 import { fieldPath } from "../http/validate.js";
 import { mapBounded } from "./bounded-map.js";
 import type { EmbeddingCalls } from "./prepare.js";
@@ -29,22 +30,25 @@ function describe(error: unknown): string {
 
 /**
  * Makes the InvokeModel calls of a request, at most `concurrency` at once, and puts the vectors back
- * in the order of the texts. The first failed call fails the request and aborts the calls still running.
+ * in the order of the texts. Each call also takes a slot of `gatewaySlots`, shared by every request (calls
+ * of all requests queue there in arrival order); a call still waiting for one when the request is aborted
+ * leaves the queue. The first failed call fails the request and aborts the calls still running.
  */
 export async function runEmbeddingCalls(
   bedrock: BedrockRuntime,
   modelId: string,
   calls: EmbeddingCalls,
   concurrency: number,
+  gatewaySlots: Limiter,
   signal: AbortSignal,
 ): Promise<Embeddings> {
   const { family } = calls;
   const answers = await mapBounded(calls.batches, concurrency, signal, async (texts, callSignal) => {
-    const result = await bedrock
-      .invokeModel({ modelId, body: JSON.stringify(calls.requestBody(texts)) }, callSignal)
-      .catch((error: unknown) => {
-        throw mapBedrockError(error);
-      });
+    const invoke = () =>
+      bedrock.invokeModel({ modelId, body: JSON.stringify(calls.requestBody(texts)) }, callSignal);
+    const result = await gatewaySlots(invoke, callSignal).catch((error: unknown) => {
+      throw mapBedrockError(error);
+    });
     let parsed: ReturnType<EmbeddingCalls["parseResponse"]>;
     try {
       parsed = calls.parseResponse(JSON.parse(Buffer.from(result.body).toString("utf8")));

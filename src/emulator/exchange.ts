@@ -19,6 +19,12 @@ export interface RecordedRequest {
   /** The client went away before the response was complete. */
   aborted: boolean;
   /**
+   * When the request was read and when its answer was handed to the socket (or the client went away), as
+   * `performance.timeOrigin + performance.now()` ms: what was in flight at the same time.
+   */
+  receivedAt?: number;
+  endedAt?: number;
+  /**
    * Streamed answers: when each chunk was handed to the socket, as `performance.timeOrigin +
    * performance.now()` (ms, a clock other processes can share), so a benchmark can tell how long each
    * event took to reach its client.

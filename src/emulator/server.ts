@@ -109,7 +109,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let record: RecordedRequest | undefined;
     // "close" before we ended the answer means the client went away. (Not "close" without "finish":
     // HTTP/2's compatibility response emits "finish" even when the peer reset the stream.)
+    const now = () => performance.timeOrigin + performance.now();
+    // "finish": the whole answer is with the kernel, before the client can have read it.
+    res.once("finish", () => {
+      if (record) record.endedAt ??= now();
+    });
     res.once("close", () => {
+      if (record) record.endedAt ??= now();
       if (res.writableEnded) return;
       if (record) record.aborted = true;
       aborter.abort();
@@ -155,6 +161,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       rawBody,
       headers: recordedHeaders(req.headers),
       aborted: signal.aborted,
+      receivedAt: now(),
     };
     state.record(record);
     const query = parseQuery(q < 0 ? "" : url.slice(q + 1));

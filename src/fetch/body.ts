@@ -44,12 +44,13 @@ function limitTo(limit: number) {
 /**
  * The decoded body, at most `maxBytes`. A truthful Content-Length over the limit refuses before reading; any
  * other body is counted while it streams, on the wire and after decoding, because a few KiB of gzip can
- * expand to gigabytes.
+ * expand to gigabytes. `onBytes` sees each decoded chunk before it is kept; if it throws, reading stops there.
  */
 export async function readLimitedBody(
   body: Readable,
   headers: { contentLength: string | undefined; contentEncoding: string | undefined },
   maxBytes: number,
+  onBytes?: (count: number) => void,
 ): Promise<Buffer> {
   const declared = Number(headers.contentLength);
   let decoder: Transform | undefined;
@@ -62,7 +63,10 @@ export async function readLimitedBody(
   }
   const chunks: Buffer[] = [];
   const collect = async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) chunks.push(chunk);
+    for await (const chunk of source) {
+      onBytes?.(chunk.length);
+      chunks.push(chunk);
+    }
   };
   if (decoder) await pipeline(body, limitTo(maxBytes), decoder, limitTo(maxBytes), collect);
   else await pipeline(body, limitTo(maxBytes), collect);

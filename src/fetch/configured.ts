@@ -11,6 +11,7 @@ export function mediaLoadersFor(config: Config, overrides: FetchOverrides = {}):
   return remoteMediaLoaders({
     enabled: config.ENABLE_REMOTE_URL_FETCH,
     maxConcurrent: config.MAX_CONCURRENT_INPUT_DOWNLOADS,
+    maxTotalBytes: config.MAX_INPUT_FILES_TOTAL_SIZE,
     fetch: createGuardedFetch({
       policy: { blockPrivateNetworks: config.SSRF_PROTECTION_BLOCK_PRIVATE_NETWORKS },
       resolve: overrides.resolve ?? systemResolver,

@@ -27,10 +27,14 @@ export interface FetchedFile {
   url: URL;
 }
 
-/** GET a user-supplied URL; throws FetchRefused or FetchTooLarge, never connects to a blocked address. */
+/**
+ * GET a user-supplied URL; throws FetchRefused or FetchTooLarge, never connects to a blocked address.
+ * `onBytes` is told the size of each decoded body chunk as it arrives; an error it throws stops the download
+ * and is thrown as is (a budget shared by several downloads).
+ */
 export type GuardedFetch = (
   url: URL,
-  options: { accept: string; signal?: AbortSignal },
+  options: { accept: string; signal?: AbortSignal; onBytes?: (count: number) => void },
 ) => Promise<FetchedFile>;
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -61,7 +65,18 @@ function describe(error: unknown): string {
 export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
   const userAgent = options.userAgent ?? "Aegis-Gateway (media download)";
 
-  return async (url, { accept, signal }) => {
+  return async (url, { accept, signal, onBytes }) => {
+    let stopped: { error: unknown } | undefined;
+    const count =
+      onBytes &&
+      ((bytes: number) => {
+        try {
+          onBytes(bytes);
+        } catch (error) {
+          stopped = { error };
+          throw error;
+        }
+      });
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let current = url;
@@ -99,9 +114,11 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
             contentEncoding: single(headers["content-encoding"]),
           },
           options.maxBytes,
+          count,
         );
         return { bytes, contentType: single(headers["content-type"]), url: current };
       } catch (error) {
+        if (stopped) throw stopped.error;
         if (error instanceof FetchRefused || error instanceof FetchTooLarge) throw error;
         if (deadline.aborted) {
           throw new FetchRefused(`${originOf(current)}: no complete answer within ${options.timeoutMs} ms`);

@@ -1,6 +1,7 @@
 import { GatewayError, invalidRequest } from "../errors.js";
-import { decodeDataUrl } from "../media/data-url.js";
-import type { MediaLoader } from "../media/types.js";
+import { type MediaBudget, MediaBudgetExceeded, mediaBudget } from "../media/budget.js";
+import { decodeBase64Media, decodeDataUrl } from "../media/data-url.js";
+import type { LoadedMedia, LoadedMediaOf, MediaLoader } from "../media/types.js";
 import { FetchRefused, FetchTooLarge } from "./failures.js";
 import type { GuardedFetch } from "./guarded-fetch.js";
 import { createLimiter } from "./limiter.js";
@@ -11,6 +12,8 @@ export interface RemoteMediaOptions {
   enabled: boolean;
   /** MAX_CONCURRENT_INPUT_DOWNLOADS, per request. */
   maxConcurrent: number;
+  /** MAX_INPUT_FILES_TOTAL_SIZE: bytes of all images and documents of one request, inline or downloaded. */
+  maxTotalBytes: number;
   fetch: GuardedFetch;
 }
 
@@ -39,8 +42,18 @@ function remoteUrl(text: string, param: string): URL {
   return url;
 }
 
+/** The 413 for a request whose images and documents together pass MAX_INPUT_FILES_TOTAL_SIZE. */
+function budgetError(error: MediaBudgetExceeded, param: string): GatewayError {
+  return new GatewayError(
+    "request_too_large",
+    `The images and documents of this request add up to more than the ${mebibytes(error.limit)} the gateway accepts per request (MAX_INPUT_FILES_TOTAL_SIZE).`,
+    { param, code: "media_too_large", detail: error.message },
+  );
+}
+
 /** The client's view of a failed download: one message whatever the reason; the reason goes to the log. */
 function downloadError(error: unknown, param: string): unknown {
+  if (error instanceof MediaBudgetExceeded) return budgetError(error, param);
   if (error instanceof FetchTooLarge) {
     return new GatewayError(
       "request_too_large",
@@ -60,11 +73,18 @@ function downloadError(error: unknown, param: string): unknown {
 
 /**
  * `data:` URLs are decoded here; http(s) URLs go through the guarded fetcher, at most `maxConcurrent` at a
- * time per request. The first failure cancels the request's other downloads: the request fails anyway.
+ * time per request. Every file, inline or downloaded, is charged to the request's budget of `maxTotalBytes`
+ * (downloads chunk by chunk). The first failure cancels the request's other downloads: the request fails
+ * anyway.
  */
 export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFactory {
   return (signal) => {
-    // Made on the first remote URL: most requests have none, and this is on every request's path.
+    // Made on the first file or remote URL: most requests have none, and this is on every request's path.
+    let budget: MediaBudget | undefined;
+    const charge = (bytes: number) => {
+      budget ??= mediaBudget(options.maxTotalBytes);
+      budget.charge(bytes);
+    };
     let downloads:
       | { limit: ReturnType<typeof createLimiter>; cancel: AbortController; abort: AbortSignal }
       | undefined;
@@ -75,9 +95,21 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
       downloads = { limit: createLimiter(options.maxConcurrent), cancel, abort };
       return downloads;
     };
+    /** Inline bytes are already in memory (the request body): they are charged once decoded. */
+    const charged = <M extends LoadedMedia>(media: M, param: string): M => {
+      try {
+        charge(media.bytes.length);
+      } catch (error) {
+        downloads?.cancel.abort();
+        throw error instanceof MediaBudgetExceeded ? budgetError(error, param) : error;
+      }
+      return media;
+    };
     return {
+      inline: (mime, base64, expected, param) =>
+        charged(decodeBase64Media(mime, base64, expected, param), param) as LoadedMediaOf[typeof expected],
       async load(text, expected, param) {
-        if (isDataUrl(text)) return decodeDataUrl(text, expected, param);
+        if (isDataUrl(text)) return charged(decodeDataUrl(text, expected, param), param);
         if (!options.enabled) {
           throw invalidRequest(
             "Remote URLs are disabled on this gateway; send the file inline as a base64 data URL.",
@@ -88,7 +120,9 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
         const url = remoteUrl(text, param);
         const { limit, cancel, abort } = remote();
         try {
-          const file = await limit(() => options.fetch(url, { accept: acceptFor(expected), signal: abort }));
+          const file = await limit(() =>
+            options.fetch(url, { accept: acceptFor(expected), signal: abort, onBytes: charge }),
+          );
           return mediaOfDownload(file, expected, param);
         } catch (error) {
           cancel.abort();

@@ -1,6 +1,6 @@
 import { invalidRequest } from "../errors.js";
 import { documentFormatOf, imageFormatOf, sniffImageFormat } from "./formats.js";
-import type { LoadedDocument, LoadedImage, LoadedMedia, MediaLoader } from "./types.js";
+import type { LoadedDocument, LoadedImage, LoadedMedia, LoadedMediaOf, MediaLoader } from "./types.js";
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -81,4 +81,6 @@ export const dataUrlOnlyLoader: MediaLoader = {
     if (url.slice(0, 5).toLowerCase() === "data:") return decodeDataUrl(url, expected, param);
     throw invalidRequest("Only data: URLs are accepted for media in this deployment.", param, "invalid_url");
   },
+  inline: (mime, base64, expected, param) =>
+    decodeBase64Media(mime, base64, expected, param) as LoadedMediaOf[typeof expected],
 };

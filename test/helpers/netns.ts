@@ -153,3 +153,28 @@ export function waitForReady(child: ChildProcess, timeoutMs = 10_000): Promise<J
     });
   });
 }
+
+const mediaServerProgram = new URL("../fixtures/media-server.mjs", import.meta.url).pathname;
+
+/** The media server fixture on the address of a namespace of its own; `stop` also removes the namespace. */
+export async function startNamespacedMediaServer(): Promise<{
+  ns: TestNamespace;
+  server: JsonLineProcess;
+  stop(): Promise<void>;
+}> {
+  const ns = createTestNamespace();
+  try {
+    const server = await waitForReady(ns.spawn(process.execPath, [mediaServerProgram, ns.address, "0"]));
+    return {
+      ns,
+      server,
+      async stop() {
+        await server.stop();
+        ns.remove();
+      },
+    };
+  } catch (error) {
+    ns.remove();
+    throw error;
+  }
+}

@@ -14,7 +14,6 @@ import type {
 import type { DocumentType } from "@smithy/types";
 import { mergeSameRole } from "../../bedrock/turns.js";
 import { invalidRequest } from "../../errors.js";
-import { decodeBase64Media } from "../../media/data-url.js";
 import { documentName } from "../../media/formats.js";
 import type { MediaLoader } from "../../media/types.js";
 import type {
@@ -63,7 +62,7 @@ class BlockTranslator {
   async image(source: ImageSource, param: string): Promise<ImageBlock> {
     switch (source.type) {
       case "base64": {
-        const loaded = decodeBase64Media(source.media_type, source.data, "image", `${param}.data`);
+        const loaded = this.media.inline(source.media_type, source.data, "image", `${param}.data`);
         return { format: loaded.format, source: { bytes: loaded.bytes } };
       }
       case "url": {
@@ -85,7 +84,7 @@ class BlockTranslator {
     const at = `${param}.source`;
     switch (source.type) {
       case "base64": {
-        const loaded = decodeBase64Media(source.media_type, source.data, "document", `${at}.data`);
+        const loaded = this.media.inline(source.media_type, source.data, "document", `${at}.data`);
         return { document: described({ format: loaded.format, name, source: { bytes: loaded.bytes } }) };
       }
       case "text":

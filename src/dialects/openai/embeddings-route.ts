@@ -5,6 +5,7 @@ import { EMBEDDING_FAMILIES, embeddingFamilyFor } from "../../embeddings/familie
 import { prepareEmbeddingCalls } from "../../embeddings/prepare.js";
 import { runEmbeddingCalls } from "../../embeddings/runner.js";
 import { GatewayError } from "../../errors.js";
+import { createLimiter } from "../../fetch/limiter.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
 import { parseBody } from "../../http/validate.js";
 import { readEmbeddingInput } from "./embeddings-input.js";
@@ -23,9 +24,14 @@ function unsupportedModel(model: string): GatewayError {
 /** POST /v1/embeddings: OpenAI embeddings on Bedrock InvokeModel, one model family at a time. */
 export function embeddingsHandler(
   deps: Deps,
-  config: Pick<Config, "EMBEDDINGS_MAX_CONCURRENCY" | "EMBEDDINGS_MAX_INPUTS">,
+  config: Pick<
+    Config,
+    "EMBEDDINGS_MAX_CONCURRENCY" | "EMBEDDINGS_MAX_CONCURRENCY_TOTAL" | "EMBEDDINGS_MAX_INPUTS"
+  >,
   resolveModel: (name: string) => string,
 ) {
+  // One per gateway: every embeddings request's Bedrock calls take their turn here.
+  const gatewaySlots = createLimiter(config.EMBEDDINGS_MAX_CONCURRENCY_TOTAL);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(embeddingsRequestSchema, request.body);
     const input = await readEmbeddingInput(body.input, config.EMBEDDINGS_MAX_INPUTS);
@@ -42,6 +48,7 @@ export function embeddingsHandler(
       modelId,
       calls,
       config.EMBEDDINGS_MAX_CONCURRENCY,
+      gatewaySlots,
       abortOnDisconnect(reply),
     );
     return toEmbeddingsResponse(embeddings, body.model, body.encoding_format ?? "float");
