@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { EMULATOR_CREDENTIALS } from "../src/emulator/server.js";
 import { Sha256 } from "../src/emulator/sha256.js";
@@ -30,6 +31,15 @@ export async function signedPost(baseUrl: string, path: string, body: string): P
   return { url: url.toString(), headers: signed.headers as Record<string, string>, body };
 }
 
+/** The Node flags `npm start` runs the gateway with (package.json), so that a bench measures what ships. */
+export function shippedNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    scripts: { start: string };
+  };
+  const flags = /\bnode ((?:--\S+ )*)dist\/main\.js/.exec(manifest.scripts.start)?.[1] ?? "";
+  return flags.split(" ").filter(Boolean);
+}
+
 /** How to start one gateway of a bench: its entry script, Node flags and environment. */
 export interface GatewayLaunch {
   script: string;
@@ -39,9 +49,9 @@ export interface GatewayLaunch {
 
 /**
  * A gateway of a bench from its spec: a transport, then optional `+NAME=value` settings, for an A/B in one run.
- * Two names are not environment variables: `node=FLAGS` adds Node command-line flags (space-separated; for V8
- * flags that NODE_OPTIONS refuses), and `main=PATH` runs another build's entry point (e.g. a worktree of the
- * previous commit) instead of `dist/main.js`.
+ * Two names are not environment variables: `node=FLAGS` replaces the Node command-line flags `npm start` uses
+ * (space-separated; `node=` runs without any), and `main=PATH` runs another build's entry point (e.g. a
+ * worktree of the previous commit) instead of `dist/main.js`.
  */
 export function gatewayLaunch(spec: string, port: number, emulatorUrl: string): GatewayLaunch {
   const [transport = "lean", ...settings] = spec.split("+");
@@ -51,10 +61,10 @@ export function gatewayLaunch(spec: string, port: number, emulatorUrl: string): 
       setting.slice(setting.indexOf("=") + 1),
     ]),
   );
-  const { node = "", main = "dist/main.js", ...env } = extra;
+  const { node, main = "dist/main.js", ...env } = extra;
   return {
     script: main,
-    nodeArgs: node.split(" ").filter(Boolean),
+    nodeArgs: node === undefined ? shippedNodeFlags() : node.split(" ").filter(Boolean),
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",

@@ -50,4 +50,14 @@ describe("configuration", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     expect(readme, "run npm run docs:config").toBe(withCurrentTable(readme));
   });
+
+  it("README gives the Node flags npm start runs the gateway with", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      scripts: { start: string };
+    };
+    const command = /node [^&]*dist\/main\.js/.exec(manifest.scripts.start)?.[0];
+    expect(command).toMatch(/--max-semi-space-size=\d+/);
+    expect(readme).toContain(`\`${command}\``);
+  });
 });
