@@ -30,17 +30,19 @@ export function batchedStdout(): DestinationStream {
     minLength: LOG_BUFFER_BYTES,
     maxLength: LOG_BACKLOG_LIMIT_BYTES,
   });
-  // sonic-boom's own periodicFlush writes even when nothing is buffered; this ticks without waking a thread.
-  let unflushed = false;
-  setInterval(() => {
-    if (!unflushed) return;
-    unflushed = false;
+  // A flush is scheduled by the first line after one: a quiet gateway has no timer waking it (sonic-boom's own
+  // periodicFlush ticks, and writes, whether or not anything is buffered).
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
     stdout.flush();
-  }, LOG_FLUSH_INTERVAL_MS).unref();
+  };
   return {
     write(line: string) {
-      unflushed = true;
       stdout.write(line);
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setTimeout(flush, LOG_FLUSH_INTERVAL_MS).unref();
     },
   };
 }
