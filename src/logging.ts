@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from "fastify";
-import pino, { type DestinationStream } from "pino";
+import type { DestinationStream } from "pino";
+import { batchedWriter } from "./stdout-batches.js";
 
 /** Header values that must never reach a log line. */
 export const redactedPaths = [
@@ -10,41 +11,21 @@ export const redactedPaths = [
   "res.headers['set-cookie']",
 ];
 
-/** Lines are held until this many bytes have gathered, or until the next flush tick. */
-const LOG_BUFFER_BYTES = 4096;
-/** How late a line can reach stdout on a quiet gateway. */
-const LOG_FLUSH_INTERVAL_MS = 100;
-/** Past this, a stalled stdout reader costs log lines rather than the gateway's memory. */
-const LOG_BACKLOG_LIMIT_BYTES = 16 * 1024 * 1024;
-
 /**
- * Log lines go to stdout in batches, asynchronously. A write per line cost about 0.1 ms of CPU per request at
- * concurrency 1 (a hand-off to libuv's thread pool and back, for every line); a synchronous write would stall
- * every stream behind a slow log reader. Batching means a SIGKILL or an OOM kill loses at most one batch
- * (4 KiB or 100 ms of lines); on a normal exit, a crash included, pino flushes the batch synchronously.
+ * Log lines go to stdout in batches of up to 4 KiB, at most 100 ms after their first line, each batch one
+ * asynchronous write. A write per line cost about 0.1 ms of CPU per request at concurrency 1 (a hand-off to
+ * libuv's thread pool and back, for every line); a synchronous write would stall every stream behind a slow
+ * log reader. A normal exit, a crash included, writes the last batch; a SIGKILL or an OOM kill can lose it.
+ * Past 16 MiB waiting (stdout not read), lines are dropped and counted rather than kept in memory.
  */
 export function batchedStdout(): DestinationStream {
-  const stdout = pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: LOG_BUFFER_BYTES,
-    maxLength: LOG_BACKLOG_LIMIT_BYTES,
+  const stdout = batchedWriter(1, {
+    batchBytes: 4096,
+    flushAfterMs: 100,
+    backlogBytes: 16 * 1024 * 1024,
   });
-  // A flush is scheduled by the first line after one: a quiet gateway has no timer waking it (sonic-boom's own
-  // periodicFlush ticks, and writes, whether or not anything is buffered).
-  let flushScheduled = false;
-  const flush = () => {
-    flushScheduled = false;
-    stdout.flush();
-  };
-  return {
-    write(line: string) {
-      stdout.write(line);
-      if (flushScheduled) return;
-      flushScheduled = true;
-      setTimeout(flush, LOG_FLUSH_INTERVAL_MS).unref();
-    },
-  };
+  process.once("exit", () => stdout.flushSync());
+  return stdout;
 }
 
 export function loggerOptions(

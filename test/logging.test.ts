@@ -31,4 +31,20 @@ describe("log lines of the running gateway", () => {
     expect(await exited).toBe(0);
     expect(requestLines(gateway.output())).toHaveLength(count);
   });
+
+  it("exits when asked to stop though nobody reads its stdout any more", async () => {
+    gateway = await startMain({ AWS_REGION: "us-east-1" });
+    await (await fetch(`${gateway.url}/health`)).arrayBuffer();
+    const child = gateway.process;
+    const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    // The reading end of the pipe goes away: every write to stdout from now on fails with EPIPE, including
+    // the batch still waiting when the process exits.
+    child.stdout?.destroy();
+    child.kill("SIGTERM");
+    const outcome = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(() => resolve("still running after 10 s"), 10_000)),
+    ]);
+    expect(outcome).toBe(0);
+  });
 });

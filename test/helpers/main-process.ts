@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { killOnExit } from "./spawn.js";
 
 export interface MainProcess {
   url: string;
@@ -25,6 +26,7 @@ export function startMain(env: Record<string, string>, nodeArgs: string[] = []):
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  killOnExit(child);
   let output = "";
   const stop = () =>
     new Promise<void>((resolve) => {

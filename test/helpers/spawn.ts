@@ -6,13 +6,28 @@ export interface Exit {
   stderr: string;
 }
 
+/**
+ * Kills `child` if it still runs when the test process exits: a test that timed out before its cleanup ran
+ * would otherwise leave a gateway running after the suite.
+ */
+export function killOnExit<Child extends ChildProcess>(child: Child): Child {
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
+  return child;
+}
+
 /** The real entry point (src/main.ts through tsx) with only the given environment; `nodeArgs` go before it. */
 function spawnMain(env: Record<string, string>, nodeArgs: string[] = []) {
-  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
-    cwd: new URL("../..", import.meta.url).pathname,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return killOnExit(
+    spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+      cwd: new URL("../..", import.meta.url).pathname,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
 }
 
 /** Runs the real entry point with the given environment and waits for it to exit. */
