@@ -18,6 +18,7 @@ import { readTlsFiles } from "./edge/tls-files.js";
 import { trustedHostHook } from "./edge/trusted-hosts.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { drainOnClose } from "./http/drain.js";
+import { noSchemaCompilers } from "./http/no-schema-compilers.js";
 import { loggedUrl, loggerOptions } from "./logging.js";
 
 export interface BuildOptions {
@@ -52,6 +53,7 @@ export async function buildApp(
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    schemaController: noSchemaCompilers,
     forceCloseConnections: "idle",
   });
 
