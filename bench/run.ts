@@ -5,7 +5,8 @@
  * (when there are two cores); each gateway's own CPU time per request is read from /proc, and the
  * emulator counts the connections each gateway opened. Prints a Markdown table.
  *
- * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream,embeddings),
+ * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream,embeddings; also
+ * anthropic-non-stream and anthropic-stream, the same calls through the Anthropic Messages API),
  * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
  * invocation, e.g. lean,lean+LOG_LEVEL=warn),
  * BENCH_PROFILE=DIR (write a V8 CPU profile of each gateway there; see bench/profile-summary.ts),
@@ -72,10 +73,30 @@ const embeddingsMode: Mode = {
   body: JSON.stringify({ model: embeddingModel, input: embeddingText, encoding_format: "float" }),
 };
 
+// Anthropic Messages on the same Converse calls: a Bedrock id goes through the name table as given.
+const claudeModel = "anthropic.claude-3-haiku-20240307-v1:0";
+const messagesMode = (stream: boolean): Mode => ({
+  name: stream ? "anthropic stream (8 deltas)" : "anthropic non-stream",
+  direct: () =>
+    signedPost(
+      `/model/${encodeURIComponent(claudeModel)}/${stream ? "converse-stream" : "converse"}`,
+      converseBody,
+    ),
+  path: "/anthropic/v1/messages",
+  body: JSON.stringify({
+    model: claudeModel,
+    max_tokens: 256,
+    stream,
+    messages: [{ role: "user", content: question }],
+  }),
+});
+
 const allModes: Record<string, Mode> = {
   "non-stream": chatMode(false),
   stream: chatMode(true),
   embeddings: embeddingsMode,
+  "anthropic-non-stream": messagesMode(false),
+  "anthropic-stream": messagesMode(true),
 };
 
 function load(target: Target, concurrency: number, duration = seconds) {
