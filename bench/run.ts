@@ -48,13 +48,16 @@ interface Mode {
   body: string;
 }
 
+/** The Converse or ConverseStream call a chat mode makes, sent to the emulator directly. */
+const converseDirect = (modelId: string, stream: boolean) => () =>
+  signedPost(
+    `/model/${encodeURIComponent(modelId)}/${stream ? "converse-stream" : "converse"}`,
+    converseBody,
+  );
+
 const chatMode = (stream: boolean): Mode => ({
   name: stream ? "stream (8 deltas)" : "non-stream",
-  direct: () =>
-    signedPost(
-      `/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`,
-      converseBody,
-    ),
+  direct: converseDirect(model, stream),
   path: "/v1/chat/completions",
   body: chatBody(stream),
 });
@@ -77,11 +80,7 @@ const embeddingsMode: Mode = {
 const claudeModel = "anthropic.claude-3-haiku-20240307-v1:0";
 const messagesMode = (stream: boolean): Mode => ({
   name: stream ? "anthropic stream (8 deltas)" : "anthropic non-stream",
-  direct: () =>
-    signedPost(
-      `/model/${encodeURIComponent(claudeModel)}/${stream ? "converse-stream" : "converse"}`,
-      converseBody,
-    ),
+  direct: converseDirect(claudeModel, stream),
   path: "/anthropic/v1/messages",
   body: JSON.stringify({
     model: claudeModel,
