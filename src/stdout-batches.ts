@@ -88,10 +88,8 @@ export function batchedWriter(fd: number, options: BatchedWriterOptions): Batche
         return;
       }
       waiting += line;
-      if (waiting.length >= options.batchBytes && !writing) {
-        flushScheduled = false;
-        flush();
-      } else schedule(options.flushAfterMs);
+      if (waiting.length >= options.batchBytes && !writing) flush();
+      else schedule(options.flushAfterMs);
     },
     flushSync() {
       if (broken) return;

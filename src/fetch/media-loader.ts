@@ -1,10 +1,10 @@
 import { GatewayError, invalidRequest } from "../errors.js";
-import { type MediaBudget, MediaBudgetExceeded, mediaBudget } from "../media/budget.js";
+import { MediaBudgetExceeded, mediaBudget } from "../media/budget.js";
 import { decodeBase64Media, decodeDataUrl } from "../media/data-url.js";
 import type { LoadedMedia, LoadedMediaOf, MediaLoader } from "../media/types.js";
 import { FetchRefused, FetchTooLarge } from "./failures.js";
 import type { GuardedFetch } from "./guarded-fetch.js";
-import { createLimiter } from "./limiter.js";
+import { createLimiter, type Limiter } from "./limiter.js";
 import { acceptFor, mediaOfDownload } from "./media-type.js";
 
 export interface RemoteMediaOptions {
@@ -79,15 +79,9 @@ function downloadError(error: unknown, param: string): unknown {
  */
 export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFactory {
   return (signal) => {
-    // Made on the first file or remote URL: most requests have none, and this is on every request's path.
-    let budget: MediaBudget | undefined;
-    const charge = (bytes: number) => {
-      budget ??= mediaBudget(options.maxTotalBytes);
-      budget.charge(bytes);
-    };
-    let downloads:
-      | { limit: ReturnType<typeof createLimiter>; cancel: AbortController; abort: AbortSignal }
-      | undefined;
+    const budget = mediaBudget(options.maxTotalBytes);
+    // Made on the first remote URL: most requests have none, and this is on every request's path.
+    let downloads: { limit: Limiter; cancel: AbortController; abort: AbortSignal } | undefined;
     const remote = () => {
       if (downloads) return downloads;
       const cancel = new AbortController();
@@ -98,7 +92,7 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
     /** Inline bytes are already in memory (the request body): they are charged once decoded. */
     const charged = <M extends LoadedMedia>(media: M, param: string): M => {
       try {
-        charge(media.bytes.length);
+        budget.charge(media.bytes.length);
       } catch (error) {
         downloads?.cancel.abort();
         throw error instanceof MediaBudgetExceeded ? budgetError(error, param) : error;
@@ -121,7 +115,7 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
         const { limit, cancel, abort } = remote();
         try {
           const file = await limit(() =>
-            options.fetch(url, { accept: acceptFor(expected), signal: abort, onBytes: charge }),
+            options.fetch(url, { accept: acceptFor(expected), signal: abort, onBytes: budget.charge }),
           );
           return mediaOfDownload(file, expected, param);
         } catch (error) {

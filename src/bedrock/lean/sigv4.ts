@@ -56,7 +56,7 @@ export class SigV4Signer {
   private key: { credentials: AwsCredentialIdentity; shortDate: string; key: Buffer } | undefined;
   /** A gateway calls a handful of model paths; their canonical forms are kept rather than re-encoded. */
   private readonly canonicalPaths = new Map<string, string>();
-  private date = { second: 0, long: "" };
+  private date = { second: -1, long: "" };
 
   constructor(
     private readonly region: string,
@@ -79,7 +79,7 @@ export class SigV4Signer {
   /** 20261129T040506Z, made once a second. */
   private longDate(now: Date): string {
     const second = Math.floor(now.getTime() / 1000);
-    if (this.date.second !== second || this.date.long === "") {
+    if (this.date.second !== second) {
       const long = now
         .toISOString()
         .replace(/\.\d{3}Z$/, "Z")
