@@ -15,8 +15,8 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/server.js";
-import { type Service, startNode } from "./processes.js";
-import { gatewayLaunch, signedPost, type Target } from "./signed.js";
+import { type Service, startGateway, startNullProxy } from "./processes.js";
+import { signedPost, type Target } from "./signed.js";
 
 const streams = Number(process.env.BENCH_TRACE_STREAMS ?? 100);
 const transports = (process.env.BENCH_TRANSPORTS ?? "lean").split(",").map((name) => name.trim());
@@ -126,14 +126,7 @@ async function main() {
     const rows: [string, number[]][] = [];
     for (const [index, spec] of transports.entries()) {
       const port = 4331 + index;
-      const launch = gatewayLaunch(spec, port, emulator.url);
-      const gateway = await startNode(
-        launch.script,
-        launch.env,
-        `http://127.0.0.1:${port}/health`,
-        cpu,
-        launch.nodeArgs,
-      );
+      const gateway = await startGateway(spec, port, emulator.url, cpu);
       services.push(gateway);
       const target: Target = {
         url: `http://127.0.0.1:${port}/v1/chat/completions`,
@@ -143,13 +136,7 @@ async function main() {
       rows.push([`aegis ${spec}`, await traced(gateway, target)]);
     }
     const proxyPort = 4330;
-    const proxy = await startNode(
-      "bench/null-proxy.ts",
-      { NULL_PROXY_PORT: String(proxyPort), NULL_PROXY_UPSTREAM: emulator.url },
-      `http://127.0.0.1:${proxyPort}/health`,
-      cpu,
-      ["--import", "tsx"],
-    );
+    const proxy = await startNullProxy(proxyPort, emulator.url, cpu);
     services.push(proxy);
     const direct = await signedPost(
       emulator.url,

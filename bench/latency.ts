@@ -22,8 +22,8 @@ import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/server.js";
-import { cpuMillis, type Service, startNode } from "./processes.js";
-import { gatewayLaunch, signedPost, type Target } from "./signed.js";
+import { cpuMillis, type Service, startGateway, startNullProxy } from "./processes.js";
+import { signedPost, type Target } from "./signed.js";
 
 const requests = Number(process.env.BENCH_LATENCY_REQUESTS ?? 3000);
 const streams = Number(process.env.BENCH_LATENCY_STREAMS ?? 300);
@@ -176,24 +176,11 @@ async function main() {
   try {
     for (const [index, spec] of transports.entries()) {
       const port = 4322 + index;
-      const launch = gatewayLaunch(spec, port, emulator.url);
-      const service = await startNode(
-        launch.script,
-        launch.env,
-        `http://127.0.0.1:${port}/health`,
-        twoCores ? 0 : undefined,
-        launch.nodeArgs,
-      );
+      const service = await startGateway(spec, port, emulator.url, twoCores ? 0 : undefined);
       gateways.push({ spec, service, port });
     }
     const nullProxyPort = 4321;
-    const nullProxy = await startNode(
-      "bench/null-proxy.ts",
-      { NULL_PROXY_PORT: String(nullProxyPort), NULL_PROXY_UPSTREAM: emulator.url },
-      `http://127.0.0.1:${nullProxyPort}/health`,
-      twoCores ? 0 : undefined,
-      ["--import", "tsx"],
-    );
+    const nullProxy = await startNullProxy(nullProxyPort, emulator.url, twoCores ? 0 : undefined);
     gateways.push({ spec: "null proxy", service: nullProxy, port: nullProxyPort });
     const relayed = (target: Target): Target => ({
       ...target,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gatewayLaunch } from "./signed.js";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -91,4 +92,30 @@ export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : 0;
+}
+
+/** One gateway of a bench, `dist/main.js` (or the spec's `main=`) as `npm start` runs it, answering on `port`. */
+export function startGateway(
+  spec: string,
+  port: number,
+  emulatorUrl: string,
+  cpu: number | undefined,
+  extraNodeArgs: string[] = [],
+): Promise<Service> {
+  const launch = gatewayLaunch(spec, port, emulatorUrl);
+  return startNode(launch.script, launch.env, `http://127.0.0.1:${port}/health`, cpu, [
+    ...launch.nodeArgs,
+    ...extraNodeArgs,
+  ]);
+}
+
+/** bench/null-proxy.ts relaying to `upstream`: the cost of a process on the path, for comparison. */
+export function startNullProxy(port: number, upstream: string, cpu: number | undefined): Promise<Service> {
+  return startNode(
+    "bench/null-proxy.ts",
+    { NULL_PROXY_PORT: String(port), NULL_PROXY_UPSTREAM: upstream },
+    `http://127.0.0.1:${port}/health`,
+    cpu,
+    ["--import", "tsx"],
+  );
 }

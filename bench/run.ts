@@ -15,8 +15,14 @@
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
-import { cpuMillis, rssMiB, type Service, startNode } from "./processes.js";
-import { gatewayLaunch, signedPost as signedAt, type Target } from "./signed.js";
+import {
+  cpuMillis,
+  rssMiB,
+  type Service,
+  startGateway as startGatewayProcess,
+  startNode,
+} from "./processes.js";
+import { signedPost as signedAt, type Target } from "./signed.js";
 import { printTable, type Row } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -122,14 +128,10 @@ interface Gateway {
 
 async function startGateway(spec: string, port: number): Promise<Gateway> {
   const name = spec.replace(/\W+/g, "-");
-  const launch = gatewayLaunch(spec, port, emulatorUrl);
   const profileArgs = profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}.cpuprofile`]
     : [];
-  const service = await startNode(launch.script, launch.env, `http://127.0.0.1:${port}/health`, gatewayCpu, [
-    ...launch.nodeArgs,
-    ...profileArgs,
-  ]);
+  const service = await startGatewayProcess(spec, port, emulatorUrl, gatewayCpu, profileArgs);
   return { transport: spec, service, port };
 }
 
