@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../src/emulator/server.js";
-import { type MainProcess, startMain } from "./helpers/main-process.js";
+import { type MainProcess, startMain } from "./helpers/spawn.js";
 
 /**
  * The plain key must not be in the gateway's memory: not after startup, not after it served requests

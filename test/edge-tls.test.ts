@@ -373,7 +373,7 @@ describe("the key password", () => {
     try {
       expect(main.url).toMatch(/^https:/);
       await expect(handshake(Number(new URL(main.url).port))).resolves.toBeTruthy();
-      main.child.kill("SIGUSR2");
+      main.process.kill("SIGUSR2");
       const snapshot = await heapSnapshotIn(dir);
       // The snapshot does hold the program's strings, the variable's name among them...
       expect(snapshot).toContain("GRANIAN_SSL_KEYFILE_PASSWORD");

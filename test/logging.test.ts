@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type MainProcess, startMain } from "./helpers/main-process.js";
+import { type MainProcess, startMain } from "./helpers/spawn.js";
 import { waitFor } from "./helpers/wait.js";
 
 /** The real process writes its log lines to stdout in batches (src/logging.ts); none may be held back for good. */

@@ -53,48 +53,45 @@ export function runMain(env: Record<string, string>, timeoutMs = 15_000): Promis
   });
 }
 
-export interface RunningMain {
-  child: ChildProcess;
+export interface MainProcess {
   /** The address from the "Server listening at" log line, e.g. https://127.0.0.1:40123. */
   url: string;
-  stdout(): string;
+  process: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** Starts the real entry point and waits until it listens; `nodeArgs` are Node flags (e.g. for diagnostics). */
-export function startMain(
-  env: Record<string, string>,
-  nodeArgs: string[] = [],
-  timeoutMs = 20_000,
-): Promise<RunningMain> {
+/**
+ * Starts the real entry point on a random loopback port (unless `env` says otherwise) and resolves once it
+ * logs that it listens; `nodeArgs` are Node flags (e.g. for diagnostics).
+ */
+export function startMain(env: Record<string, string>, nodeArgs: string[] = []): Promise<MainProcess> {
+  const child = spawnMain({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env }, nodeArgs);
+  let output = "";
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
   return new Promise((resolve, reject) => {
-    const child = spawnMain(env, nodeArgs);
-    let stdout = "";
-    let stderr = "";
-    const stop = () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGKILL");
-      });
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`main did not listen in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const url = /Server listening at (https?:\/\/[^"\s]+)/.exec(stdout)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({ child, url, stdout: () => stdout, stop });
-      }
-    });
+      reject(new Error(`main did not start listening; output: ${output}`));
+    }, 60_000);
+    const onOutput = (chunk: Buffer) => {
+      output += chunk;
+      const listening = /Server listening at (https?:\/\/[^"\s]+)/.exec(output);
+      if (!listening?.[1]) return;
+      clearTimeout(timer);
+      resolve({ url: listening[1], process: child, output: () => output, stop });
+    };
+    child.stdout.on("data", onOutput);
+    child.stderr.on("data", onOutput);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`main exited with ${code} before listening; stderr: ${stderr}`));
+      reject(new Error(`main exited with ${code}: ${output}`));
     });
   });
 }
