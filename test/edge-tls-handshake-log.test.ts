@@ -1,5 +1,4 @@
 import { connect as connectTcp } from "node:net";
-import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { TestPki } from "./helpers/certificates.js";
@@ -38,13 +37,7 @@ function failedHandshake(
   options: { maxVersion?: "TLSv1.2"; cert?: Buffer; key?: Buffer } = {},
 ): Promise<number> {
   return new Promise((resolve) => {
-    const socket = connect({
-      host: "127.0.0.1",
-      port,
-      ca: pki.read("ca.pem"),
-      servername: "localhost",
-      ...options,
-    });
+    const socket = pki.connect(port, options);
     let local = 0;
     socket.once("connect", () => {
       local = socket.localPort ?? 0;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ConnectionOptions, connect, type TLSSocket } from "node:tls";
 
 function openssl(cwd: string, ...args: string[]): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
@@ -42,6 +43,11 @@ export class TestPki {
 
   path(name: string): string {
     return join(this.dir, name);
+  }
+
+  /** A TLS client for the server on 127.0.0.1:`port`, trusting this PKI's CA, as a client of "localhost". */
+  connect(port: number, options: ConnectionOptions = {}): TLSSocket {
+    return connect({ host: "127.0.0.1", port, ca: this.read("ca.pem"), servername: "localhost", ...options });
   }
 
   read(name: string): Buffer {
