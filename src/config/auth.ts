@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { prepareKey } from "../auth/key-rules.js";
 import { envInteger, secretSetting, setting } from "./define.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { envInteger, envList, envOptionalString, envStringMap, setting } from "./define.js";
 
 export const bedrockSettings = {

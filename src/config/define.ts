@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** One environment variable: how to parse it and what it means (the README table is generated from this). */
 export interface Setting<T> {

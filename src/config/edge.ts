@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseAllowedOrigin } from "../edge/cors.js";
 import { type HostPattern, parseHostPattern } from "../edge/host-names.js";
 import { defaultProxyTrustedHosts, parseProxyRange } from "../edge/proxy-trust.js";

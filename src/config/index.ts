@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { anthropicSettings } from "./anthropic.js";
 import { authSettings, authSettingsProblem } from "./auth.js";
 import { bedrockSettings } from "./bedrock.js";

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A secret setting kept as bytes, not as a string: heap snapshots include the text of live strings

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { envByteSize, envInteger, envString, setting } from "./define.js";
 
 export const serverSettings = {

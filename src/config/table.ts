@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { settings } from "./index.js";
 
 function defaultOf(schema: z.ZodType, label: string | undefined): string {

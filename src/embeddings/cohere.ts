@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ParsedEmbeddings } from "./family.js";
 
 /** What Cohere Embed v3 and v4 share: their request fields and their answer. */

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** What one model family accepts, checked before any Bedrock call so a caller gets a 400 naming the field. */
 export interface EmbeddingLimits {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { invalidRequest } from "../errors.js";
 import { fieldPath } from "../http/validate.js";
 import type { EmbeddingFamily, ParsedEmbeddings } from "./family.js";

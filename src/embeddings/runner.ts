@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { mapBedrockError } from "../bedrock/errors.js";
 import type { BedrockRuntime } from "../bedrock/transport.js";
 import { GatewayError } from "../errors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { EmbeddingFamily, ParsedEmbeddings } from "./family.js";
 
 const titanResponse = z.object({

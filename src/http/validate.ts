@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { invalidRequest } from "../errors.js";
 
 /** "messages[0].content" style paths, as OpenAI and Anthropic name fields in their errors. */

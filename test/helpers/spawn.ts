@@ -19,10 +19,14 @@ export function killOnExit<Child extends ChildProcess>(child: Child): Child {
   return child;
 }
 
-/** The real entry point (src/main.ts through tsx) with only the given environment; `nodeArgs` go before it. */
-function spawnMain(env: Record<string, string>, nodeArgs: string[] = []) {
+/**
+ * The real entry point with only the given environment; `nodeArgs` go before it. `entry` is src/main.ts (run
+ * through tsx) unless a test runs a build of it.
+ */
+function spawnMain(env: Record<string, string>, nodeArgs: string[] = [], entry = "src/main.ts") {
+  const script = entry.endsWith(".ts") ? ["--import", "tsx", entry] : [entry];
   return killOnExit(
-    spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+    spawn(process.execPath, [...nodeArgs, ...script], {
       cwd: new URL("../..", import.meta.url).pathname,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -63,11 +67,15 @@ export interface MainProcess {
 }
 
 /**
- * Starts the real entry point on a random loopback port (unless `env` says otherwise) and resolves once it
- * logs that it listens; `nodeArgs` are Node flags (e.g. for diagnostics).
+ * Starts the real entry point (or the build at `entry`) on a random loopback port (unless `env` says
+ * otherwise) and resolves once it logs that it listens; `nodeArgs` are Node flags (e.g. for diagnostics).
  */
-export function startMain(env: Record<string, string>, nodeArgs: string[] = []): Promise<MainProcess> {
-  const child = spawnMain({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env }, nodeArgs);
+export function startMain(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  entry?: string,
+): Promise<MainProcess> {
+  const child = spawnMain({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env }, nodeArgs, entry);
   let output = "";
   const stop = () =>
     new Promise<void>((resolve) => {

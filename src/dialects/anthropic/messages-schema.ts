@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const required = (what: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? "Field required" : `must be ${what}`;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import type { CatalogueModel } from "../../bedrock/catalogue.js";
 import type { Deps } from "../../deps.js";
 import { GatewayError, invalidRequest } from "../../errors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The OpenAI embeddings request. `input` is checked by embeddings-input.ts, which can name the exact
