@@ -5,11 +5,13 @@
  * functions whose "name package" matches the filter regex. Enough to say where the time goes without a
  * flame graph.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
@@ -31,6 +33,27 @@ function packageOf(url: string, functionName: string): string {
   return ours ? `aegis ${ours[2]}` : url;
 }
 
+/** dist/ is a bundle (scripts/build.ts): its source maps say which package or src/ file a frame came from. */
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+function sourceMapOf(url: string): SourceMap | undefined {
+  if (!sourceMaps.has(url)) {
+    const path = url.startsWith("file://") ? `${fileURLToPath(url)}.map` : undefined;
+    sourceMaps.set(
+      url,
+      path && existsSync(path) ? new SourceMap(JSON.parse(readFileSync(path, "utf8"))) : undefined,
+    );
+  }
+  return sourceMaps.get(url);
+}
+
+/** The frame's place in the original sources (a src/ file or a package), when its file has a source map. */
+function original(frame: ProfileNode["callFrame"]): { url: string; lineNumber: number } {
+  const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry || !("originalSource" in entry)) return frame;
+  return { url: entry.originalSource, lineNumber: entry.originalLine };
+}
+
 function summarise(file: string, top: number, inclusiveFilter: RegExp | undefined): void {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -50,9 +73,10 @@ function summarise(file: string, top: number, inclusiveFilter: RegExp | undefine
       idle += micros;
       continue;
     }
-    const pkg = packageOf(frame.url, frame.functionName);
+    const place = original(frame);
+    const pkg = packageOf(place.url, frame.functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
-    const name = `${frame.functionName || "(anonymous)"} ${pkg}:${frame.lineNumber + 1}`;
+    const name = `${frame.functionName || "(anonymous)"} ${pkg}:${place.lineNumber + 1}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   }
   const busy = total - idle;
@@ -82,7 +106,7 @@ function inclusive(profile: Profile, selfMicros: Map<number, number>, filter: Re
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)?.callFrame;
       if (!frame || frame.functionName === "(idle)") break;
-      const name = `${frame.functionName || "(anonymous)"} ${packageOf(frame.url, frame.functionName)}`;
+      const name = `${frame.functionName || "(anonymous)"} ${packageOf(original(frame).url, frame.functionName)}`;
       if (counted.has(name) || !filter.test(name)) continue;
       counted.add(name);
       totals.set(name, (totals.get(name) ?? 0) + micros);
