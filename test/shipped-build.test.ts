@@ -20,6 +20,8 @@ const root = new URL("..", import.meta.url).pathname;
 const key = randomBytes(32).toString("base64url");
 let emulator: Emulator;
 let gateway: MainProcess;
+/** The same bundle on the stock SDK transport (BEDROCK_TRANSPORT=sdk). */
+let sdkGateway: MainProcess;
 // Inside the checkout, so that the bundle's require() of undici finds node_modules as it does from dist/.
 const outdir = mkdtempSync(join(root, ".build-test-"));
 
@@ -27,26 +29,28 @@ beforeAll(async () => {
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts", outdir], { cwd: root });
   emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
   emulator.setParameter("/aegis/key", key);
-  gateway = await startMain(
-    {
-      AWS_ENDPOINT_URL: emulator.url,
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      AWS_REGION: "us-east-1",
-      API_KEY_SSM_PARAMETER: "/aegis/key",
-    },
-    shippedNodeFlags(),
-    join(outdir, "main.js"),
-  );
+  const env = {
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    API_KEY_SSM_PARAMETER: "/aegis/key",
+  };
+  const main = join(outdir, "main.js");
+  [gateway, sdkGateway] = await Promise.all([
+    startMain(env, shippedNodeFlags(), main),
+    startMain({ ...env, BEDROCK_TRANSPORT: "sdk" }, shippedNodeFlags(), main),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
   await gateway?.stop();
+  await sdkGateway?.stop();
   await emulator?.close();
   rmSync(outdir, { recursive: true, force: true });
 });
 
-const openai = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
+const openai = (target = gateway) => new OpenAI({ baseURL: `${target.url}/v1`, apiKey: key, maxRetries: 0 });
 const anthropic = () => new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: key, maxRetries: 0 });
 
 describe("the bundle npm start runs", () => {
@@ -58,22 +62,31 @@ describe("the bundle npm start runs", () => {
     expect(files).not.toContain("config");
   });
 
-  it("answers OpenAI chat, streamed and not, with the key read from SSM", async () => {
-    const client = openai();
-    const answer = await client.chat.completions.create({
-      model: "amazon.nova-micro-v1:0",
-      messages: [{ role: "user", content: "Hello @@deltas:3" }],
-    });
-    expect(answer.choices[0]?.message.content).toBeTruthy();
-    const stream = await client.chat.completions.create({
-      model: "amazon.nova-micro-v1:0",
-      messages: [{ role: "user", content: "Hello @@deltas:3" }],
-      stream: true,
-    });
-    let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    expect(text).toBe(answer.choices[0]?.message.content);
-  });
+  it.for([
+    ["lean", () => gateway, /^aegis-gateway \(lean/],
+    ["sdk", () => sdkGateway, /aws-sdk-js/],
+  ] as const)(
+    "answers OpenAI chat, streamed and not, on the %s transport, with the key read from SSM",
+    async ([, target, userAgent]) => {
+      const client = openai(target());
+      const answer = await client.chat.completions.create({
+        model: "amazon.nova-micro-v1:0",
+        messages: [{ role: "user", content: "Hello @@deltas:3" }],
+      });
+      expect(answer.choices[0]?.message.content).toBeTruthy();
+      // The transport that made the call names itself.
+      const converse = emulator.requests.filter((request) => request.operation === "Converse").at(-1);
+      expect(converse?.headers["user-agent"]).toMatch(userAgent);
+      const stream = await client.chat.completions.create({
+        model: "amazon.nova-micro-v1:0",
+        messages: [{ role: "user", content: "Hello @@deltas:3" }],
+        stream: true,
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      expect(text).toBe(answer.choices[0]?.message.content);
+    },
+  );
 
   it("refuses a wrong key in OpenAI's shape", async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "wrong", maxRetries: 0 });
@@ -107,5 +120,17 @@ describe("the bundle npm start runs", () => {
     const message = await stream.finalMessage();
     expect(message.content[0]?.type).toBe("text");
     expect(message.stop_reason).toBe("end_turn");
+  });
+
+  it("counts Anthropic tokens through the stock client's CountTokens", async () => {
+    const before = emulator.requests.filter((request) => request.operation === "CountTokens").length;
+    const counted = await anthropic().messages.countTokens({
+      model: "claude-haiku-4-5",
+      messages: [{ role: "user", content: "how many tokens are these words" }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(emulator.requests.filter((request) => request.operation === "CountTokens").length).toBe(
+      before + 1,
+    );
   });
 });
