@@ -7,7 +7,10 @@
  * write's start is the time the gateway took with that delta: decode the event stream, translate, frame the
  * SSE chunk. The null proxy (bench/null-proxy.ts: bytes relayed unread) is traced the same way; its figure is
  * what Node's own reading and piping cost, and tracing inflates both alike.
- * BENCH_TRACE_STREAMS (100 per target, after 200 to warm up), BENCH_TRANSPORTS (lean).
+ * Then the same for non-streamed requests sent one at a time (concurrency 1): the time each one is held by
+ * the process itself (see holdTimes), its own share of the latency it adds.
+ * BENCH_TRACE_STREAMS (100 per target, after 200 to warm up), BENCH_TRACE_REQUESTS (1000, after 200),
+ * BENCH_TRANSPORTS (lean).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
