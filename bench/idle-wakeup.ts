@@ -20,9 +20,13 @@ if (process.argv[2] === "echo") {
   }).listen(port, "127.0.0.1", () => process.stdout.write("ready\n"));
 } else {
   execFileSync("taskset", ["-cp", "1", String(process.pid)], { stdio: "ignore" });
-  const echo = spawn("taskset", ["-c", "0", process.execPath, "--import", "tsx", import.meta.filename, "echo"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const echo = spawn(
+    "taskset",
+    ["-c", "0", process.execPath, "--import", "tsx", import.meta.filename, "echo"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   try {
     await new Promise((ready) => echo.stdout.once("data", ready));
     console.log("| gap before each send µs | round trip p50 µs | p90 µs |\n| --- | --- | --- |");
