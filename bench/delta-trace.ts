@@ -60,17 +60,22 @@ interface Syscall {
 
 /**
  * perf trace's lines: `  12.345 ( 0.026 ms): node/123 read(fd: 21<socket:[9]>, buf: ..., count: 65536) = 153`.
- * Only the main thread's (thread id = `pid`): the others write log batches and wake the loop through an eventfd.
+ * Only the main thread's (thread id = `pid`), and only on sockets: the other threads write log batches, and
+ * the loop's eventfd is read and written too. Node reads a socket 64 KiB at a time (libuv its eventfd 1 KiB
+ * at a time), which tells them apart where perf does not name the descriptor's kind.
  */
 function parsePerfTrace(text: string, pid: number): Syscall[] {
+  const lines = text.split("\n");
+  const sockets = new Set(
+    Array.from(text.matchAll(/read\(fd: (\d+)[^)]*count: 65536\)/g), (match) => Number(match[1])),
+  );
   const calls: Syscall[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of lines) {
     const match =
       /^\s*([\d.]+) \(\s*([\d.]+) ms\): [^/\s]+\/(\d+) (read|writev|write)\(fd: (\d+)[^=]*=\s*(-?\d+)/.exec(
         line,
       );
-    // Not traffic: stdout and stderr, and the loop's own eventfd.
-    if (!match || Number(match[3]) !== pid || Number(match[5]) <= 2 || line.includes("anon_inode")) continue;
+    if (!match || Number(match[3]) !== pid || !sockets.has(Number(match[5]))) continue;
     calls.push({
       start: Number(match[1]) * 1000,
       duration: Number(match[2]) * 1000,
@@ -162,7 +167,7 @@ async function traced(
   try {
     return analyse(parsePerfTrace(readFileSync(output, "utf8"), service.pid));
   } finally {
-    rmSync(output, { force: true });
+    if (!process.env.BENCH_TRACE_KEEP) rmSync(output, { force: true });
   }
 }
 
