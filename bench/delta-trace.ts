@@ -10,7 +10,7 @@
  * Then the same for non-streamed requests sent one at a time (concurrency 1): the time each one is held by
  * the process itself (see holdTimes), its own share of the latency it adds.
  * BENCH_TRACE_STREAMS (100 per target, after 200 to warm up), BENCH_TRACE_REQUESTS (1000, after 200),
- * BENCH_TRANSPORTS (lean).
+ * BENCH_TRANSPORTS (lean), BENCH_TRACE_KEEP=1 (leave perf's output in the temporary directory).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
