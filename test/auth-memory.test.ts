@@ -5,7 +5,8 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../src/emulator/server.js";
+import { type Emulator, startEmulator } from "../src/emulator/server.js";
+import { emulatorEnvironment } from "./helpers/gateway.js";
 import { type MainProcess, startMain } from "./helpers/spawn.js";
 
 /**
@@ -32,10 +33,7 @@ async function gatewayProcess(env: Record<string, string>, name: string) {
   const snapshots = join(directory, name);
   const gateway = await startMain(
     {
-      AWS_ENDPOINT_URL: emulator.url,
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      AWS_REGION: "us-east-1",
+      ...emulatorEnvironment(emulator),
       // Every level, so the check that no output carries the key covers every log line.
       LOG_LEVEL: "trace",
       ...env,

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKeyVerifier } from "../src/auth/load.js";
 import { loadConfig } from "../src/config/index.js";
-import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../src/emulator/server.js";
-import { useEmulatorEnvironment } from "./helpers/gateway.js";
+import { type Emulator, startEmulator } from "../src/emulator/server.js";
+import { emulatorEnvironment, useEmulatorEnvironment } from "./helpers/gateway.js";
 import { runMain } from "./helpers/spawn.js";
 
 const secretText = randomBytes(40).toString("base64url");
@@ -32,10 +32,7 @@ afterAll(async () => {
 });
 
 const awsEnv = (target: Emulator) => ({
-  AWS_ENDPOINT_URL: target.url,
-  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-  AWS_REGION: "us-east-1",
+  ...emulatorEnvironment(target),
   PORT: "0",
   HOST: "127.0.0.1",
 });

@@ -6,7 +6,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shippedNodeFlags } from "../bench/signed.js";
-import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../src/emulator/server.js";
+import { type Emulator, startEmulator } from "../src/emulator/server.js";
+import { emulatorEnvironment } from "./helpers/gateway.js";
 import { type MainProcess, startMain } from "./helpers/spawn.js";
 
 /**
@@ -29,13 +30,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts", outdir], { cwd: root });
   emulator = await startEmulator({ host: "127.0.0.1", port: 0 });
   emulator.setParameter("/aegis/key", key);
-  const env = {
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    API_KEY_SSM_PARAMETER: "/aegis/key",
-  };
+  const env = { ...emulatorEnvironment(emulator), API_KEY_SSM_PARAMETER: "/aegis/key" };
   const main = join(outdir, "main.js");
   [gateway, sdkGateway] = await Promise.all([
     startMain(env, shippedNodeFlags(), main),

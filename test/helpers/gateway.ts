@@ -18,12 +18,19 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** The standard AWS environment variables that point the SDK at the emulator, e.g. for a gateway process. */
+export function emulatorEnvironment(emulator: Emulator): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+  };
+}
+
 /** Points the AWS SDK at the emulator the way a user would: through the standard environment variables. */
 export function useEmulatorEnvironment(emulator: Emulator): void {
-  process.env.AWS_ENDPOINT_URL = emulator.url;
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = "us-east-1";
+  Object.assign(process.env, emulatorEnvironment(emulator));
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
 }
