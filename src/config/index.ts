@@ -8,6 +8,7 @@ import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
 import { serverSettings } from "./server.js";
+import { storeSettings } from "./store.js";
 
 /** Every environment variable Aegis reads, grouped by concern. */
 export const settings = {
@@ -18,6 +19,7 @@ export const settings = {
   ...anthropicSettings,
   ...authSettings,
   ...edgeSettings,
+  ...storeSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
