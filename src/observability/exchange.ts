@@ -74,7 +74,8 @@ export class Exchange {
   /** Adds what Bedrock reported for one call (several calls for embeddings). */
   addUsage(usage: TokenUsage | undefined): void {
     if (!usage) return;
-    const tokens = (this.tokens ??= { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
+    this.tokens ??= { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    const tokens = this.tokens;
     tokens.input += usage.inputTokens ?? 0;
     tokens.output += usage.outputTokens ?? 0;
     tokens.cacheRead += usage.cacheReadInputTokens ?? 0;
