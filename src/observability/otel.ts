@@ -28,6 +28,11 @@ const operationNames: Record<string, string> = {
   CountTokens: "count_tokens",
 };
 
+function scheduleDelay(value: string | undefined): number {
+  const ms = Number(value);
+  return value !== undefined && Number.isInteger(ms) && ms >= 0 ? ms : 5_000;
+}
+
 function parentOf(exchange: Exchange | undefined): Context {
   return exchange?.span ? trace.setSpan(ROOT_CONTEXT, exchange.span) : ROOT_CONTEXT;
 }
@@ -49,7 +54,11 @@ export function otelTracing(serviceName: string, url: string | undefined): Traci
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME ?? serviceName }),
     spanProcessors: [
-      new BatchSpanProcessor({ exporter: new OTLPTraceExporter(url === undefined ? {} : { url }) }),
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter(url === undefined ? {} : { url }),
+        // The standard variable; this SDK line leaves reading it to its Node SDK, which Aegis does not load.
+        scheduledDelayMillis: scheduleDelay(process.env.OTEL_BSP_SCHEDULE_DELAY),
+      }),
     ],
   });
   const tracer = provider.getTracer("aegis-gateway");
