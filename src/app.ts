@@ -19,7 +19,9 @@ import { trustedHostHook } from "./edge/trusted-hosts.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { drainOnClose } from "./http/drain.js";
 import { noSchemaCompilers } from "./http/no-schema-compilers.js";
-import { loggedUrl, loggerOptions } from "./logging.js";
+import { loggerOptions } from "./logging.js";
+import { startMetricsServer } from "./observability/metrics-server.js";
+import { registerExchange } from "./observability/request-exchange.js";
 
 export interface BuildOptions {
   /** Extra pino options, e.g. a destination stream for tests that read the logs. */
@@ -64,11 +66,8 @@ export async function buildApp(
 
   drainOnClose(app);
 
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
-    // Anthropic's clients read the request id from request-id.
-    if (dialects.forUrl(request.url).name === "anthropic") reply.header("request-id", request.id);
-  });
+  // First hook: the request id headers and the request's Exchange (access log line, metrics, trace).
+  registerExchange(app, dialects, deps.observability, (request) => forwardedPort(request, trustProxy));
   app.addHook("onRequest", securityHeadersHook);
   app.addHook("onRequest", trustedHostHook(config.TRUSTED_HOSTS));
   // Its onRequest hook answers preflights, before authentication.
@@ -76,24 +75,9 @@ export async function buildApp(
   // After CORS, so preflights are answered before any key is asked for.
   registerAuthentication(app, config, deps);
 
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: loggedUrl(request.url),
-        // The client: the socket peer, or what trusted proxies said (ENABLE_PROXY_HEADERS).
-        ip: request.ip,
-        proto: request.protocol,
-        port: forwardedPort(request, trustProxy),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      "request",
-    );
-  });
-
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);
+    request.exchange.errorCode = gatewayError.code ?? gatewayError.kind;
     if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
     else
       request.log.info(
@@ -116,6 +100,7 @@ export async function buildApp(
         code: "unknown_route",
       },
     );
+    request.exchange.errorCode = "unknown_route";
     return reply.status(404).send(dialects.forUrl(request.url).errorBody(error));
   });
 
@@ -133,6 +118,20 @@ export async function buildApp(
     const reloader = startTlsReload(server, config, config.TLS_RELOAD_INTERVAL, app.log);
     logFailedHandshakes(server, app.log);
     app.addHook("onClose", async () => reloader.stop());
+  }
+
+  const metrics = deps.observability.metrics;
+  const metricsPort = config.METRICS_PORT;
+  if (metrics && metricsPort !== undefined) {
+    // Its own listener, opened with the API's and closed with it.
+    let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+    app.addHook("onListen", async () => {
+      metricsServer = await startMetricsServer(metrics, config.METRICS_HOST, metricsPort);
+    });
+    app.addHook("onClose", async () => {
+      metricsServer?.closeAllConnections();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
+    });
   }
 
   app.addHook("onClose", async () => deps.close());

@@ -3,6 +3,8 @@ import { loadKeyVerifier } from "./auth/load.js";
 import { KeySourceError } from "./auth/sources/source.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { createDeps } from "./deps.js";
+import { batchedStdout, loggerOptions } from "./logging.js";
+import { loadObservability } from "./observability/load.js";
 
 /** Startup problems are one clear line and a non-zero exit, never a stack trace. */
 function fail(message: string): never {
@@ -25,7 +27,12 @@ async function main() {
     if (error instanceof KeySourceError) fail(error.message);
     throw error;
   });
-  const app = await buildApp(config, createDeps(config, keyVerifier));
+  // Log lines and CloudWatch EMF lines share one batched writer, so they never interleave mid-line.
+  const stdout = batchedStdout();
+  const observability = await loadObservability(config, (line) => stdout.write(line));
+  const app = await buildApp(config, createDeps(config, keyVerifier, observability), {
+    logger: loggerOptions(config.LOG_LEVEL, stdout),
+  });
   try {
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (error) {

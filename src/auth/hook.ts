@@ -40,15 +40,23 @@ export function registerAuthentication(app: FastifyInstance, config: Config, dep
   app.addHook("onRequest", async (request, reply) => {
     if (!isPublicRequest(request)) {
       const presented = presentedKey(request.raw.rawHeaders);
+      const { telemetry } = deps.observability;
       if (presented.kind === "ambiguous") {
+        telemetry.authenticationFailed("ambiguous");
         throw new GatewayError(
           "invalid_request",
           `The ${presented.header} header is repeated; send exactly one.`,
           { code: "ambiguous_credentials", headers: { connection: "close" } },
         );
       }
-      if (presented.kind === "refused") throw refused(presented.message);
-      if (!verifier.verify(presented.key, deps.now())) throw refused("Invalid API key.");
+      if (presented.kind === "refused") {
+        telemetry.authenticationFailed("missing_or_malformed");
+        throw refused(presented.message);
+      }
+      if (!verifier.verify(presented.key, deps.now())) {
+        telemetry.authenticationFailed("invalid_key");
+        throw refused("Invalid API key.");
+      }
     }
     if (expectsContinue(request)) reply.raw.writeContinue();
   });

@@ -6,6 +6,7 @@ import type {
   CountTokensCommandInput,
   CountTokensCommandOutput,
 } from "@aws-sdk/client-bedrock-runtime";
+import type { Exchange } from "../observability/exchange.js";
 
 export interface InvokeModelRequest {
   modelId: string;
@@ -25,14 +26,29 @@ export interface InvokeModelResult {
  * The calls the dialects make to Bedrock Runtime. Routes and translators depend on this interface only,
  * so the transport behind it (stock SDK or a leaner one) can change without touching them.
  * Every method rejects with the SDK's service exceptions (or errors of the same name and shape).
+ * `exchange` is the record of the request the call is made for (the access log, metrics and traces read it);
+ * the transports themselves ignore it.
  */
 export interface BedrockRuntime {
-  converse(input: ConverseCommandInput, signal?: AbortSignal): Promise<ConverseCommandOutput>;
+  converse(
+    input: ConverseCommandInput,
+    signal?: AbortSignal,
+    exchange?: Exchange,
+  ): Promise<ConverseCommandOutput>;
   /** Resolves once Bedrock has accepted the call (errors before the first event reject here). */
   converseStream(
     input: ConverseStreamCommandInput,
     signal?: AbortSignal,
+    exchange?: Exchange,
   ): Promise<AsyncIterable<ConverseStreamOutput>>;
-  invokeModel(request: InvokeModelRequest, signal?: AbortSignal): Promise<InvokeModelResult>;
-  countTokens(input: CountTokensCommandInput, signal?: AbortSignal): Promise<CountTokensCommandOutput>;
+  invokeModel(
+    request: InvokeModelRequest,
+    signal?: AbortSignal,
+    exchange?: Exchange,
+  ): Promise<InvokeModelResult>;
+  countTokens(
+    input: CountTokensCommandInput,
+    signal?: AbortSignal,
+    exchange?: Exchange,
+  ): Promise<CountTokensCommandOutput>;
 }

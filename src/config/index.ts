@@ -7,6 +7,7 @@ import type { Setting, SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
+import { observabilitySettings } from "./observability.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
 
@@ -20,6 +21,7 @@ export const settings = {
   ...authSettings,
   ...edgeSettings,
   ...storeSettings,
+  ...observabilitySettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };

@@ -4,6 +4,7 @@ import type { BedrockRuntime } from "../bedrock/transport.js";
 import { GatewayError } from "../errors.js";
 import type { Limiter } from "../fetch/limiter.js";
 import { fieldPath } from "../http/validate.js";
+import type { Exchange } from "../observability/exchange.js";
 import { mapBounded } from "./bounded-map.js";
 import type { EmbeddingCalls } from "./prepare.js";
 
@@ -41,11 +42,12 @@ export async function runEmbeddingCalls(
   concurrency: number,
   gatewaySlots: Limiter,
   signal: AbortSignal,
+  exchange?: Exchange,
 ): Promise<Embeddings> {
   const { family } = calls;
   const answers = await mapBounded(calls.batches, concurrency, signal, async (texts, callSignal) => {
     const invoke = () =>
-      bedrock.invokeModel({ modelId, body: JSON.stringify(calls.requestBody(texts)) }, callSignal);
+      bedrock.invokeModel({ modelId, body: JSON.stringify(calls.requestBody(texts)) }, callSignal, exchange);
     const result = await gatewaySlots(invoke, callSignal).catch((error: unknown) => {
       throw mapBedrockError(error);
     });

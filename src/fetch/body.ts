@@ -19,7 +19,7 @@ function decoderFor(contentEncoding: string | undefined): Transform | undefined 
     case "br":
       return createBrotliDecompress();
     default:
-      throw new FetchRefused(`unsupported content-encoding "${encoding.slice(0, 40)}"`);
+      throw new FetchRefused(`unsupported content-encoding "${encoding.slice(0, 40)}"`, "encoding");
   }
 }
 

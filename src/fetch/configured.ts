@@ -1,4 +1,6 @@
 import type { Config } from "../config/index.js";
+import type { Telemetry } from "../observability/telemetry.js";
+import type { Tracing } from "../observability/tracing.js";
 import { createGuardedFetch, type GuardedFetchOptions } from "./guarded-fetch.js";
 import { type MediaLoaderFactory, remoteMediaLoaders } from "./media-loader.js";
 import { systemResolver } from "./resolver.js";
@@ -7,8 +9,13 @@ import { systemResolver } from "./resolver.js";
 export type FetchOverrides = Partial<Pick<GuardedFetchOptions, "resolve" | "ca">>;
 
 /** The per-request media loaders the configuration asks for. */
-export function mediaLoadersFor(config: Config, overrides: FetchOverrides = {}): MediaLoaderFactory {
+export function mediaLoadersFor(
+  config: Config,
+  overrides: FetchOverrides = {},
+  observers: { telemetry?: Telemetry; tracing?: Tracing | undefined } = {},
+): MediaLoaderFactory {
   return remoteMediaLoaders({
+    ...observers,
     enabled: config.ENABLE_REMOTE_URL_FETCH,
     maxConcurrent: config.MAX_CONCURRENT_INPUT_DOWNLOADS,
     maxTotalBytes: config.MAX_INPUT_FILES_TOTAL_SIZE,

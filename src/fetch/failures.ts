@@ -4,10 +4,26 @@
  */
 export class FetchRefused extends Error {
   override name = "FetchRefused";
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** One of a few fixed words, for the refusal metrics (the reason itself names hosts). */
+    readonly kind: RefusalKind = "failed",
+  ) {
     super(reason);
   }
 }
+
+export type RefusalKind =
+  | "blocked_address"
+  | "scheme"
+  | "credentials"
+  | "unresolvable"
+  | "redirect"
+  | "status"
+  | "timeout"
+  | "cancelled"
+  | "encoding"
+  | "failed";
 
 /** The body passed MAX_INPUT_FILE_SIZE (decoded bytes, whatever Content-Length said). */
 export class FetchTooLarge extends Error {

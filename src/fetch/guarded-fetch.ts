@@ -43,16 +43,19 @@ const single = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 /** The next hop of a redirect. http → https is an upgrade and allowed; every other change of scheme is not. */
 function redirectTarget(from: URL, location: string | undefined): URL {
-  if (!location) throw new FetchRefused(`${originOf(from)}: redirect without Location`);
+  if (!location) throw new FetchRefused(`${originOf(from)}: redirect without Location`, "redirect");
   let next: URL;
   try {
     next = new URL(location, from);
   } catch {
-    throw new FetchRefused(`${originOf(from)}: redirect to an invalid URL`);
+    throw new FetchRefused(`${originOf(from)}: redirect to an invalid URL`, "redirect");
   }
   const upgrade = from.protocol === "http:" && next.protocol === "https:";
   if (next.protocol !== from.protocol && !upgrade) {
-    throw new FetchRefused(`${originOf(from)}: redirect from ${from.protocol} to ${next.protocol}`);
+    throw new FetchRefused(
+      `${originOf(from)}: redirect from ${from.protocol} to ${next.protocol}`,
+      "redirect",
+    );
   }
   return next;
 }
@@ -98,14 +101,17 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
         if (redirectStatuses.has(statusCode)) {
           discard(response.body);
           if (hop >= options.maxRedirects) {
-            throw new FetchRefused(`${originOf(current)}: more than ${options.maxRedirects} redirects`);
+            throw new FetchRefused(
+              `${originOf(current)}: more than ${options.maxRedirects} redirects`,
+              "redirect",
+            );
           }
           current = redirectTarget(current, single(headers.location));
           continue;
         }
         if (statusCode < 200 || statusCode > 299) {
           discard(response.body);
-          throw new FetchRefused(`${originOf(current)}: status ${statusCode}`);
+          throw new FetchRefused(`${originOf(current)}: status ${statusCode}`, "status");
         }
         const bytes = await readLimitedBody(
           response.body,
@@ -121,9 +127,12 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
         if (stopped) throw stopped.error;
         if (error instanceof FetchRefused || error instanceof FetchTooLarge) throw error;
         if (deadline.aborted) {
-          throw new FetchRefused(`${originOf(current)}: no complete answer within ${options.timeoutMs} ms`);
+          throw new FetchRefused(
+            `${originOf(current)}: no complete answer within ${options.timeoutMs} ms`,
+            "timeout",
+          );
         }
-        if (signal?.aborted) throw new FetchRefused(`${originOf(current)}: download cancelled`);
+        if (signal?.aborted) throw new FetchRefused(`${originOf(current)}: download cancelled`, "cancelled");
         throw new FetchRefused(`${originOf(current)}: ${describe(error)}`);
       } finally {
         agent?.destroy().catch(() => undefined);

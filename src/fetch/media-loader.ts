@@ -2,6 +2,9 @@ import { GatewayError, invalidRequest } from "../errors.js";
 import { MediaBudgetExceeded, mediaBudget } from "../media/budget.js";
 import { decodeBase64Media, decodeDataUrl } from "../media/data-url.js";
 import type { LoadedMedia, LoadedMediaOf, MediaLoader } from "../media/types.js";
+import type { Exchange } from "../observability/exchange.js";
+import type { Telemetry } from "../observability/telemetry.js";
+import type { Tracing } from "../observability/tracing.js";
 import { FetchRefused, FetchTooLarge } from "./failures.js";
 import type { GuardedFetch } from "./guarded-fetch.js";
 import { createLimiter, type Limiter } from "./limiter.js";
@@ -15,10 +18,17 @@ export interface RemoteMediaOptions {
   /** MAX_INPUT_FILES_TOTAL_SIZE: bytes of all images and documents of one request, inline or downloaded. */
   maxTotalBytes: number;
   fetch: GuardedFetch;
+  /** Counts refused downloads by reason. */
+  telemetry?: Telemetry;
+  /** A client span per download, when tracing is on. */
+  tracing?: Tracing | undefined;
 }
 
-/** Makes one MediaLoader per request; `signal` (the client going away) cancels that request's downloads. */
-export type MediaLoaderFactory = (signal?: AbortSignal) => MediaLoader;
+/**
+ * Makes one MediaLoader per request; `signal` (the client going away) cancels that request's downloads, and
+ * `exchange` is the request's record (its downloads become child spans of its trace).
+ */
+export type MediaLoaderFactory = (signal?: AbortSignal, exchange?: Exchange) => MediaLoader;
 
 /** `data:` URLs are decoded in place, never fetched. */
 const isDataUrl = (url: string) => url.slice(0, 5).toLowerCase() === "data:";
@@ -78,7 +88,7 @@ function downloadError(error: unknown, param: string): unknown {
  * anyway.
  */
 export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFactory {
-  return (signal) => {
+  return (signal, exchange) => {
     const budget = mediaBudget(options.maxTotalBytes);
     // Made on the first remote URL: most requests have none, and this is on every request's path.
     let downloads: { limit: Limiter; cancel: AbortController; abort: AbortSignal } | undefined;
@@ -114,9 +124,23 @@ export function remoteMediaLoaders(options: RemoteMediaOptions): MediaLoaderFact
         const url = remoteUrl(text, param);
         const { limit, cancel, abort } = remote();
         try {
-          const file = await limit(() =>
-            options.fetch(url, { accept: acceptFor(expected), signal: abort, onBytes: budget.charge }),
-          );
+          const file = await limit(async () => {
+            const span = options.tracing?.startDownload(exchange, url);
+            try {
+              const fetched = await options.fetch(url, {
+                accept: acceptFor(expected),
+                signal: abort,
+                onBytes: budget.charge,
+              });
+              span?.end(exchange, undefined);
+              return fetched;
+            } catch (error) {
+              const kind = error instanceof FetchRefused ? error.kind : (error as Error).name;
+              if (error instanceof FetchRefused) options.telemetry?.downloadRefused(error.kind);
+              span?.end(exchange, kind);
+              throw error;
+            }
+          });
           return mediaOfDownload(file, expected, param);
         } catch (error) {
           cancel.abort();

@@ -37,8 +37,10 @@ export async function checkTarget(
   signal: AbortSignal,
 ): Promise<CheckedTarget> {
   const origin = originOf(url);
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchRefused(`${url.protocol} scheme`);
-  if (url.username !== "" || url.password !== "") throw new FetchRefused(`${origin}: credentials in URL`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new FetchRefused(`${url.protocol} scheme`, "scheme");
+  if (url.username !== "" || url.password !== "")
+    throw new FetchRefused(`${origin}: credentials in URL`, "credentials");
   const literal = ipLiteral(url.hostname);
   let answers: string[];
   if (literal !== undefined) answers = [literal];
@@ -47,15 +49,18 @@ export async function checkTarget(
       answers = await raceAbort(resolve(url.hostname), signal);
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new FetchRefused(`${origin}: cannot resolve (${(error as NodeJS.ErrnoException).code ?? error})`);
+      throw new FetchRefused(
+        `${origin}: cannot resolve (${(error as NodeJS.ErrnoException).code ?? error})`,
+        "unresolvable",
+      );
     }
   }
-  if (answers.length === 0) throw new FetchRefused(`${origin}: no address`);
+  if (answers.length === 0) throw new FetchRefused(`${origin}: no address`, "unresolvable");
   const addresses: CheckedAddress[] = [];
   for (const answer of answers) {
     const verdict = judgeAddress(answer, policy);
     if (!verdict.allowed)
-      throw new FetchRefused(`${origin}: address ${answer} is blocked: ${verdict.reason}`);
+      throw new FetchRefused(`${origin}: address ${answer} is blocked: ${verdict.reason}`, "blocked_address");
     const family = isIP(answer);
     if (family !== 4 && family !== 6) throw new FetchRefused(`${origin}: resolver answered "${answer}"`);
     addresses.push({ address: answer, family });

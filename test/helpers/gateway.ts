@@ -7,6 +7,7 @@ import { type Config, loadConfig } from "../../src/config/index.js";
 import { createDeps, type Deps } from "../../src/deps.js";
 import { EMULATOR_CREDENTIALS, type Emulator, startEmulator } from "../../src/emulator/server.js";
 import { loggerOptions } from "../../src/logging.js";
+import { loadObservability } from "../../src/observability/load.js";
 
 export interface RunningGateway {
   url: string;
@@ -59,7 +60,8 @@ export async function startGateway(
   const logger = loggerOptions(config.LOG_LEVEL, stream);
   // As src/main.ts does: the API key (if configured) is read before the gateway is built.
   const keyVerifier = await loadKeyVerifier(config);
-  const gatewayDeps = deps ? deps(config, keyVerifier) : createDeps(config, keyVerifier);
+  const observability = await loadObservability(config, (line) => logs.push(line));
+  const gatewayDeps = deps ? deps(config, keyVerifier) : createDeps(config, keyVerifier, observability);
   const app = await buildApp(config, gatewayDeps, { logger });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();

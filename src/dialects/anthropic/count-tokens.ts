@@ -23,11 +23,11 @@ export function countTokensHandler(deps: Deps, resolveModel: (name: string) => s
     const signal = abortOnDisconnect(reply);
     const parts = await toConverseParts(body, {
       modelId,
-      media: deps.mediaLoader(signal),
+      media: deps.mediaLoader(signal, request.exchange),
       betas: bedrockBetasOf(request.headers["anthropic-beta"]),
     });
     const output = await deps.bedrock
-      .countTokens(toCountTokensInput(parts, modelId), signal)
+      .countTokens(toCountTokensInput(parts, modelId), signal, request.exchange)
       .catch((error: unknown) => {
         throw mapBedrockError(error);
       });

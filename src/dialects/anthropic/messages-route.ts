@@ -19,21 +19,23 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => stri
     const signal = abortOnDisconnect(reply);
     const input = await toConverseInput(body, {
       modelId: resolveModel(body.model),
-      media: deps.mediaLoader(signal),
+      media: deps.mediaLoader(signal, request.exchange),
       betas: bedrockBetasOf(request.headers["anthropic-beta"]),
     });
     const id = messageId();
 
     if (!body.stream) {
-      const output = await deps.bedrock.converse(input, signal).catch((error: unknown) => {
+      const output = await deps.bedrock.converse(input, signal, request.exchange).catch((error: unknown) => {
         throw mapBedrockError(error);
       });
       return toAnthropicMessage(output, id, body.model, body.stop_sequences);
     }
 
-    const events = await deps.bedrock.converseStream(input, signal).catch((error: unknown) => {
-      throw mapBedrockError(error);
-    });
+    const events = await deps.bedrock
+      .converseStream(input, signal, request.exchange)
+      .catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
     const translator = new MessagesStreamTranslator(id, body.model, body.stop_sequences);
     async function* frames(): AsyncGenerator<string> {
       try {

@@ -18,20 +18,26 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(chatRequestSchema, request.body);
     const signal = abortOnDisconnect(reply);
-    const input = await toConverseInput(body, resolveModel(body.model), deps.mediaLoader(signal));
+    const input = await toConverseInput(
+      body,
+      resolveModel(body.model),
+      deps.mediaLoader(signal, request.exchange),
+    );
     const id = completionId();
     const created = Math.floor(deps.now() / 1000);
 
     if (!body.stream) {
-      const output = await deps.bedrock.converse(input, signal).catch((error: unknown) => {
+      const output = await deps.bedrock.converse(input, signal, request.exchange).catch((error: unknown) => {
         throw mapBedrockError(error);
       });
       return toChatCompletion(output, id, body.model, created);
     }
 
-    const events = await deps.bedrock.converseStream(input, signal).catch((error: unknown) => {
-      throw mapBedrockError(error);
-    });
+    const events = await deps.bedrock
+      .converseStream(input, signal, request.exchange)
+      .catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
     const translator = new ChatStreamTranslator(
       id,
       body.model,

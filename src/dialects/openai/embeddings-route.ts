@@ -50,6 +50,7 @@ export function embeddingsHandler(
       config.EMBEDDINGS_MAX_CONCURRENCY,
       gatewaySlots,
       abortOnDisconnect(reply),
+      request.exchange,
     );
     return toEmbeddingsResponse(embeddings, body.model, body.encoding_format ?? "float");
   };
