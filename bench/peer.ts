@@ -30,7 +30,8 @@ export function peerVersion(): string {
 export function startPeer(port: number, cpu: number | undefined): Promise<Service> {
   return startNode(
     `${packageDir}build/start-server.js`,
-    {},
+    // Portkey refuses loopback custom hosts unless they are listed as trusted.
+    { TRUSTED_CUSTOM_HOSTS: "127.0.0.2" },
     `http://127.0.0.1:${port}/`,
     cpu,
     [],
