@@ -15,7 +15,8 @@ export interface PrometheusTelemetry extends Telemetry {
  * metrics (event-loop delay, heap, RSS, GC). Loaded only when METRICS_PORT is set.
  */
 export async function prometheusTelemetry(models: ModelLabels): Promise<PrometheusTelemetry> {
-  const client = await import("prom-client");
+  // A CommonJS package: its exports are `default` (in the bundle, only there).
+  const { default: client } = await import("prom-client");
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const registers = [registry];
