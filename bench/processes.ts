@@ -37,8 +37,9 @@ export async function startNode(
   readyUrl: string,
   cpu?: number,
   nodeArgs: string[] = [],
+  scriptArgs: string[] = [],
 ): Promise<Service> {
-  const [command, args] = pinned(cpu, process.execPath, [...nodeArgs, script]);
+  const [command, args] = pinned(cpu, process.execPath, [...nodeArgs, script, ...scriptArgs]);
   // Output goes to a file, as a container's log driver takes it: a pipe read by the busy load generator
   // would block the gateway's synchronous log writes and bill the wait to the gateway.
   const logFile = join(

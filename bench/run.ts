@@ -10,11 +10,16 @@
  * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
  * invocation, e.g. lean,lean+LOG_LEVEL=warn),
  * BENCH_PROFILE=DIR (write a V8 CPU profile of each gateway there; see bench/profile-summary.ts),
- * BENCH_GATEWAY_ENV (JSON object of extra gateway environment variables).
+ * BENCH_GATEWAY_ENV (JSON object of extra gateway environment variables),
+ * BENCH_PEER (portkey, the default: Portkey's open-source gateway as a column of the chat cells, see
+ * bench/peer.ts; none to leave it out), BENCH_PEER_WARMUP (20 s of load before its first cell),
+ * BENCH_SWEEP_DELTAS (1,8,32,100: streams of that many deltas on both routes, lean transport, at
+ * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip).
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
+import { installPeer, PEER_EMULATOR_URL, peerHeaders, peerVersion, startPeer } from "./peer.js";
 import {
   cpuMillis,
   rssMiB,
@@ -23,15 +28,25 @@ import {
   startNode,
 } from "./processes.js";
 import { signedPost as signedAt, type Target } from "./signed.js";
-import { printTable, type Row } from "./table.js";
+import { printRatios, printSweep, printTable, type Row, type SweepPoint } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
-const modeNames = (process.env.BENCH_MODES ?? "non-stream,stream,embeddings")
+const modeNames = (
+  process.env.BENCH_MODES ?? "non-stream,stream,anthropic-non-stream,anthropic-stream,embeddings"
+)
   .split(",")
   .map((name) => name.trim());
 const profileDir = process.env.BENCH_PROFILE;
+const peer = (process.env.BENCH_PEER ?? "portkey").trim();
+if (peer !== "portkey" && peer !== "none") throw new Error("BENCH_PEER is portkey or none");
+const peerWarmup = Number(process.env.BENCH_PEER_WARMUP ?? 20);
+const sweepDeltas = (process.env.BENCH_SWEEP_DELTAS ?? "1,8,32,100")
+  .split(",")
+  .filter((value) => value.trim() !== "")
+  .map(Number);
+const sweepConcurrency = Number(process.env.BENCH_SWEEP_CONCURRENCY ?? 16);
 const model = "amazon.nova-micro-v1:0";
 const twoCores = cpus().length >= 2;
 const gatewayCpu = twoCores ? 0 : undefined;
@@ -42,8 +57,8 @@ const emulatorUrl = "http://127.0.0.1:4311";
 const question = "Tell me about the gateway @@deltas:8";
 const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: question }] }] });
 const signedPost = (path: string, body: string) => signedAt(emulatorUrl, path, body);
-const chatBody = (stream: boolean) =>
-  JSON.stringify({ model, stream, messages: [{ role: "user", content: question }] });
+const chatBody = (stream: boolean, text = question) =>
+  JSON.stringify({ model, stream, messages: [{ role: "user", content: text }] });
 
 /** One row group of the table: the same work asked of Bedrock directly and of a gateway. */
 interface Mode {
@@ -52,6 +67,8 @@ interface Mode {
   /** The gateway path and body. */
   path: string;
   body: string;
+  /** The same request for the peer gateway, where it serves this route. */
+  peer?: { path: string; body: string };
 }
 
 /** The Converse or ConverseStream call a chat mode makes, sent to the emulator directly. */
@@ -66,6 +83,7 @@ const chatMode = (stream: boolean): Mode => ({
   direct: converseDirect(model, stream),
   path: "/v1/chat/completions",
   body: chatBody(stream),
+  peer: { path: "/v1/chat/completions", body: chatBody(stream) },
 });
 
 // One text: one InvokeModel call either way, so the rows compare like with like.
@@ -84,16 +102,18 @@ const embeddingsMode: Mode = {
 
 // Anthropic Messages on the same Converse calls: a Bedrock id goes through the name table as given.
 const claudeModel = "anthropic.claude-3-haiku-20240307-v1:0";
+const messagesBody = (stream: boolean, text = question) =>
+  JSON.stringify({
+    model: claudeModel,
+    max_tokens: 256,
+    stream,
+    messages: [{ role: "user", content: text }],
+  });
 const messagesMode = (stream: boolean): Mode => ({
   name: stream ? "anthropic stream (8 deltas)" : "anthropic non-stream",
   direct: converseDirect(claudeModel, stream),
   path: "/anthropic/v1/messages",
-  body: JSON.stringify({
-    model: claudeModel,
-    max_tokens: 256,
-    stream,
-    messages: [{ role: "user", content: question }],
-  }),
+  body: messagesBody(stream),
 });
 
 const allModes: Record<string, Mode> = {
@@ -115,8 +135,8 @@ function load(target: Target, concurrency: number, duration = seconds) {
   });
 }
 
-async function emulatorConnections(): Promise<number> {
-  const response = await fetch(`${emulatorUrl}/__emulator/stats`);
+async function emulatorConnections(stats: string): Promise<number> {
+  const response = await fetch(stats);
   return ((await response.json()) as { connections: number }).connections;
 }
 
@@ -124,6 +144,34 @@ interface Gateway {
   transport: string;
   service: Service;
   port: number;
+}
+
+/** Streams of `deltas` deltas through one gateway on both routes, for the per-delta cost. */
+async function sweep(gateway: Gateway): Promise<SweepPoint[]> {
+  const points: SweepPoint[] = [];
+  const routes = [
+    { route: "chat", path: "/v1/chat/completions", body: (text: string) => chatBody(true, text) },
+    { route: "anthropic", path: "/anthropic/v1/messages", body: (text: string) => messagesBody(true, text) },
+  ];
+  for (const { route, path, body } of routes) {
+    for (const deltas of sweepDeltas) {
+      const target: Target = {
+        url: `http://127.0.0.1:${gateway.port}${path}`,
+        headers: { "content-type": "application/json", authorization: "Bearer bench" },
+        body: body(`${"word ".repeat(Math.max(deltas, 8))}@@deltas:${deltas}`),
+      };
+      await load(target, 8, 1);
+      const measured = await measureGateway(gateway, target, sweepConcurrency);
+      points.push({
+        route,
+        deltas,
+        cpuPerRequest: measured.cpuPerRequest,
+        rps: measured.result.requests.average,
+        errors: measured.result.non2xx + measured.result.errors,
+      });
+    }
+  }
+  return points;
 }
 
 async function startGateway(spec: string, port: number): Promise<Gateway> {
@@ -135,8 +183,13 @@ async function startGateway(spec: string, port: number): Promise<Gateway> {
   return { transport: spec, service, port };
 }
 
-async function measureGateway(gateway: Gateway, target: Target, concurrency: number) {
-  const connectionsBefore = await emulatorConnections();
+async function measureGateway(
+  gateway: Gateway,
+  target: Target,
+  concurrency: number,
+  stats = `${emulatorUrl}/__emulator/stats`,
+) {
+  const connectionsBefore = await emulatorConnections(stats);
   const cpuBefore = cpuMillis(gateway.service.pid);
   const result = await load(target, concurrency);
   const cpu = cpuMillis(gateway.service.pid) - cpuBefore;
@@ -144,7 +197,7 @@ async function measureGateway(gateway: Gateway, target: Target, concurrency: num
     result,
     cpuPerRequest: cpu / Math.max(1, result.requests.total),
     rss: rssMiB(gateway.service.pid),
-    connections: (await emulatorConnections()) - connectionsBefore,
+    connections: (await emulatorConnections(stats)) - connectionsBefore,
   };
 }
 
@@ -158,9 +211,26 @@ async function main() {
   );
   const gateways: Gateway[] = [];
   const rows: Row[] = [];
+  let sweepPoints: SweepPoint[] = [];
+  let peerGateway: Gateway | undefined;
+  let peerEmulator: Service | undefined;
   try {
     for (const [index, transport] of transports.entries()) {
       gateways.push(await startGateway(transport, 4312 + index));
+    }
+    if (peer === "portkey") {
+      installPeer();
+      peerEmulator = await startNode(
+        "dist/emulator/main.js",
+        { EMULATOR_PORT: "80", EMULATOR_HOST: "127.0.0.2" },
+        `${PEER_EMULATOR_URL}/__emulator/stats`,
+        loadCpu,
+      );
+      peerGateway = {
+        transport: `portkey ${peerVersion()}`,
+        service: await startPeer(4399, gatewayCpu),
+        port: 4399,
+      };
     }
     for (const modeName of modeNames) {
       const mode = allModes[modeName];
@@ -173,8 +243,14 @@ async function main() {
         headers: { "content-type": "application/json", authorization: "Bearer bench" },
         body: mode.body,
       });
-      // Warm every path (JIT, connection pools) before measuring.
+      const viaPeer = (gateway: Gateway, route: { path: string; body: string }): Target => ({
+        url: `http://127.0.0.1:${gateway.port}${route.path}`,
+        headers: peerHeaders,
+        body: route.body,
+      });
+      // Warm every path (JIT, connection pools) before measuring; the peer needs longer to settle.
       for (const gateway of gateways) await load(via(gateway), 8, 2);
+      if (peerGateway && mode.peer) await load(viaPeer(peerGateway, mode.peer), 8, peerWarmup);
       for (const concurrency of concurrencies) {
         const d = await load(direct, concurrency);
         rows.push({
@@ -203,13 +279,40 @@ async function main() {
             connections: g.connections,
           });
         }
+        if (peerGateway && mode.peer) {
+          const p = await measureGateway(
+            peerGateway,
+            viaPeer(peerGateway, mode.peer),
+            concurrency,
+            `${PEER_EMULATOR_URL}/__emulator/stats`,
+          );
+          rows.push({
+            target: peerGateway.transport,
+            mode: label,
+            concurrency,
+            rps: p.result.requests.average,
+            p50: p.result.latency.p50,
+            p99: p.result.latency.p99,
+            errors: p.result.non2xx + p.result.errors,
+            requests: p.result.requests.total,
+            cpuPerRequest: p.cpuPerRequest,
+            rss: p.rss,
+            connections: p.connections,
+          });
+        }
       }
     }
+    const lean = gateways.find((gateway) => gateway.transport === "lean") ?? gateways[0];
+    if (lean && sweepDeltas.length > 1) sweepPoints = await sweep(lean);
   } finally {
     for (const gateway of gateways) await gateway.service.stop();
+    await peerGateway?.service.stop();
+    await peerEmulator?.stop();
     await emulator.stop();
   }
   printTable(rows, { seconds, cores: cpus().length });
+  printRatios(rows);
+  if (sweepPoints.length > 0) printSweep(sweepPoints, sweepConcurrency);
 }
 
 main().catch((error) => {
