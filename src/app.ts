@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { registerAuthentication } from "./auth/hook.js";
+import { guardrailLogFields } from "./bedrock/request-call.js";
 import type { Config } from "./config/index.js";
 import type { Deps } from "./deps.js";
 import { anthropicRoutes } from "./dialects/anthropic/routes.js";
@@ -87,6 +88,7 @@ export async function buildApp(
         port: forwardedPort(request, trustProxy),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
+        ...guardrailLogFields(request),
       },
       "request",
     );

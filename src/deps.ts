@@ -1,5 +1,6 @@
 import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
+import { guardrailPolicyOf, withGuardrail } from "./bedrock/guardrail.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
@@ -24,8 +25,10 @@ export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
   const runtimeOptions = { region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS };
   const bedrock =
     config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
+  // The operator's guardrail wraps the transport, so every generative call of every route carries it.
+  const guardrail = guardrailPolicyOf(config);
   return {
-    bedrock,
+    bedrock: guardrail ? withGuardrail(bedrock, guardrail) : bedrock,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
     mediaLoader: mediaLoadersFor(config),
     now: Date.now,

@@ -6,6 +6,7 @@ import type {
   CountTokensCommandInput,
   CountTokensCommandOutput,
 } from "@aws-sdk/client-bedrock-runtime";
+import type { BedrockCall } from "./call.js";
 
 export interface InvokeModelRequest {
   modelId: string;
@@ -25,13 +26,19 @@ export interface InvokeModelResult {
  * The calls the dialects make to Bedrock Runtime. Routes and translators depend on this interface only,
  * so the transport behind it (stock SDK or a leaner one) can change without touching them.
  * Every method rejects with the SDK's service exceptions (or errors of the same name and shape).
+ * `call` tells the guardrail decorator (guardrail.ts) about the request; transports ignore it.
  */
 export interface BedrockRuntime {
-  converse(input: ConverseCommandInput, signal?: AbortSignal): Promise<ConverseCommandOutput>;
+  converse(
+    input: ConverseCommandInput,
+    signal?: AbortSignal,
+    call?: BedrockCall,
+  ): Promise<ConverseCommandOutput>;
   /** Resolves once Bedrock has accepted the call (errors before the first event reject here). */
   converseStream(
     input: ConverseStreamCommandInput,
     signal?: AbortSignal,
+    call?: BedrockCall,
   ): Promise<AsyncIterable<ConverseStreamOutput>>;
   invokeModel(request: InvokeModelRequest, signal?: AbortSignal): Promise<InvokeModelResult>;
   countTokens(input: CountTokensCommandInput, signal?: AbortSignal): Promise<CountTokensCommandOutput>;

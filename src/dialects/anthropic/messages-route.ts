@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { mapBedrockError } from "../../bedrock/errors.js";
+import { bedrockCallFor } from "../../bedrock/request-call.js";
 import type { Deps } from "../../deps.js";
 import { GatewayError, toGatewayError } from "../../errors.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
@@ -25,15 +26,19 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => stri
     const id = messageId();
 
     if (!body.stream) {
-      const output = await deps.bedrock.converse(input, signal).catch((error: unknown) => {
-        throw mapBedrockError(error);
-      });
+      const output = await deps.bedrock
+        .converse(input, signal, bedrockCallFor(request))
+        .catch((error: unknown) => {
+          throw mapBedrockError(error);
+        });
       return toAnthropicMessage(output, id, body.model, body.stop_sequences);
     }
 
-    const events = await deps.bedrock.converseStream(input, signal).catch((error: unknown) => {
-      throw mapBedrockError(error);
-    });
+    const events = await deps.bedrock
+      .converseStream(input, signal, bedrockCallFor(request))
+      .catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
     const translator = new MessagesStreamTranslator(id, body.model, body.stop_sequences);
     async function* frames(): AsyncGenerator<string> {
       try {

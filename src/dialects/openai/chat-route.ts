@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { mapBedrockError } from "../../bedrock/errors.js";
+import { bedrockCallFor } from "../../bedrock/request-call.js";
 import type { Deps } from "../../deps.js";
 import { toGatewayError } from "../../errors.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
@@ -23,15 +24,19 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
     const created = Math.floor(deps.now() / 1000);
 
     if (!body.stream) {
-      const output = await deps.bedrock.converse(input, signal).catch((error: unknown) => {
-        throw mapBedrockError(error);
-      });
+      const output = await deps.bedrock
+        .converse(input, signal, bedrockCallFor(request))
+        .catch((error: unknown) => {
+          throw mapBedrockError(error);
+        });
       return toChatCompletion(output, id, body.model, created);
     }
 
-    const events = await deps.bedrock.converseStream(input, signal).catch((error: unknown) => {
-      throw mapBedrockError(error);
-    });
+    const events = await deps.bedrock
+      .converseStream(input, signal, bedrockCallFor(request))
+      .catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
     const translator = new ChatStreamTranslator(
       id,
       body.model,

@@ -1,0 +1,107 @@
+import type {
+  ConverseStreamOutput,
+  GuardrailConfiguration,
+  GuardrailStreamConfiguration,
+  GuardrailTraceAssessment,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { DocumentType } from "@smithy/types";
+import type { BedrockCall, GuardrailRef } from "./call.js";
+import { summariseGuardrailTrace } from "./guardrail-trace.js";
+import type { BedrockRuntime } from "./transport.js";
+
+export interface GuardrailPolicy {
+  guardrail: GuardrailRef;
+  trace: "disabled" | "enabled" | "enabled_full";
+  streamMode: "sync" | "async";
+}
+
+/** The deployment's guardrail from the configuration, or undefined when none is set. */
+export function guardrailPolicyOf(config: {
+  AWS_BEDROCK_GUARDRAIL_IDENTIFIER: string | undefined;
+  AWS_BEDROCK_GUARDRAIL_VERSION: string | undefined;
+  AWS_BEDROCK_GUARDRAIL_TRACE: GuardrailPolicy["trace"];
+  AWS_BEDROCK_GUARDRAIL_STREAM_MODE: GuardrailPolicy["streamMode"];
+}): GuardrailPolicy | undefined {
+  const identifier = config.AWS_BEDROCK_GUARDRAIL_IDENTIFIER;
+  const version = config.AWS_BEDROCK_GUARDRAIL_VERSION;
+  if (identifier === undefined || version === undefined) return undefined;
+  return {
+    guardrail: { identifier, version },
+    trace: config.AWS_BEDROCK_GUARDRAIL_TRACE,
+    streamMode: config.AWS_BEDROCK_GUARDRAIL_STREAM_MODE,
+  };
+}
+
+/**
+ * Model fields that could reach Bedrock's own guardrail handling: a client's unknown body fields travel as
+ * `additionalModelRequestFields`, and InvokeModel bodies read `amazon-bedrock-guardrailConfig`. None may
+ * stand beside the operator's guardrail.
+ */
+const looksLikeGuardrailField = (key: string) => key.toLowerCase().includes("guardrail");
+
+function withoutGuardrailFields(fields: DocumentType | undefined): DocumentType | undefined {
+  if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return fields;
+  const entries = Object.entries(fields as Record<string, DocumentType>);
+  if (!entries.some(([key]) => looksLikeGuardrailField(key))) return fields;
+  return Object.fromEntries(entries.filter(([key]) => !looksLikeGuardrailField(key)));
+}
+
+/** The input with the operator's guardrail set over whatever it carried. */
+function guarded<Input extends { additionalModelRequestFields?: DocumentType | undefined }, Config>(
+  input: Input,
+  guardrailConfig: Config,
+): Input & { guardrailConfig: Config } {
+  const fields = input.additionalModelRequestFields;
+  const cleaned = withoutGuardrailFields(fields);
+  return cleaned === fields
+    ? { ...input, guardrailConfig }
+    : { ...input, additionalModelRequestFields: cleaned, guardrailConfig };
+}
+
+function reportTrace(trace: GuardrailTraceAssessment | undefined, call: BedrockCall | undefined): void {
+  if (trace && call?.onGuardrailAssessment) call.onGuardrailAssessment(summariseGuardrailTrace(trace));
+}
+
+/** Hands each event on unchanged, reporting the trace that ends the stream (in its metadata event). */
+async function* reportingStreamTrace(
+  events: AsyncIterable<ConverseStreamOutput>,
+  call: BedrockCall,
+): AsyncGenerator<ConverseStreamOutput> {
+  for await (const event of events) {
+    reportTrace(event.metadata?.trace?.guardrail, call);
+    yield event;
+  }
+}
+
+/**
+ * Applies the operator's guardrail to every Converse and ConverseStream call, whatever the route: the
+ * guardrail configuration is set last, over anything the translated request carried, so no request field,
+ * header or model alias can change or remove it. A call may name a different guardrail (`call.guardrail`,
+ * for per-key guardrails), never none. InvokeModel (embeddings) and CountTokens pass through: Bedrock
+ * applies no guardrail there.
+ */
+export function withGuardrail(runtime: BedrockRuntime, policy: GuardrailPolicy): BedrockRuntime {
+  const traced = policy.trace !== "disabled";
+  const configFor = (call: BedrockCall | undefined): GuardrailConfiguration => {
+    const { identifier, version } = call?.guardrail ?? policy.guardrail;
+    return { guardrailIdentifier: identifier, guardrailVersion: version, trace: policy.trace };
+  };
+  return {
+    async converse(input, signal, call) {
+      const output = await runtime.converse(guarded(input, configFor(call)), signal, call);
+      if (traced) reportTrace(output.trace?.guardrail, call);
+      return output;
+    },
+    async converseStream(input, signal, call) {
+      const guardrailConfig: GuardrailStreamConfiguration = {
+        ...configFor(call),
+        streamProcessingMode: policy.streamMode,
+      };
+      const events = await runtime.converseStream(guarded(input, guardrailConfig), signal, call);
+      // Without a trace there is nothing to read, so the events are not wrapped at all.
+      return traced && call?.onGuardrailAssessment ? reportingStreamTrace(events, call) : events;
+    },
+    invokeModel: (request, signal) => runtime.invokeModel(request, signal),
+    countTokens: (input, signal) => runtime.countTokens(input, signal),
+  };
+}
