@@ -26,9 +26,10 @@ export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
   const bedrock =
     config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
   // The operator's guardrail wraps the transport, so every generative call of every route carries it.
+  // (Per-key guardrails, when keys name one, need it composed whenever any key does too.)
   const guardrail = guardrailPolicyOf(config);
   return {
-    bedrock: guardrail ? withGuardrail(bedrock, guardrail) : bedrock,
+    bedrock: guardrail.guardrail ? withGuardrail(bedrock, guardrail) : bedrock,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
     mediaLoader: mediaLoadersFor(config),
     now: Date.now,

@@ -274,6 +274,27 @@ describe("what reaches Bedrock", () => {
   });
 });
 
+describe("the per-call seam (for per-key guardrails)", () => {
+  const input = { modelId: model, messages: [{ role: "user" as const, content: [{ text: "hi" }] }] };
+  const sentGuardrail = () =>
+    (lastCall(emulator, "Converse").body as Record<string, unknown>).guardrailConfig;
+
+  it("a call's guardrail replaces the deployment's; a call that names none keeps the deployment's", async () => {
+    const runtime = guarded.deps.bedrock;
+    await runtime.converse(input, undefined, {
+      guardrail: { identifier: TEST_GUARDRAIL.id, version: "DRAFT" },
+    });
+    expect(sentGuardrail()).toMatchObject({
+      guardrailIdentifier: TEST_GUARDRAIL.id,
+      guardrailVersion: "DRAFT",
+    });
+    await runtime.converse(input, undefined, { guardrail: undefined });
+    expect(sentGuardrail()).toMatchObject({ guardrailIdentifier: TEST_GUARDRAIL.id, guardrailVersion: "1" });
+    await runtime.converse({ ...input, guardrailConfig: { guardrailIdentifier: "", guardrailVersion: "" } });
+    expect(sentGuardrail()).toMatchObject({ guardrailIdentifier: TEST_GUARDRAIL.id, guardrailVersion: "1" });
+  });
+});
+
 describe("a guardrail Bedrock cannot apply", () => {
   it("a guardrail that does not exist is Bedrock's error in each dialect", async () => {
     const missing = await gateway({ ...guardrailEnv, AWS_BEDROCK_GUARDRAIL_IDENTIFIER: "nosuchguardrail" });

@@ -13,8 +13,8 @@ export interface GuardrailRef {
 export interface BedrockCall {
   /**
    * A guardrail that replaces the deployment's for this call (the seam for per-key guardrails). It can only
-   * replace, never remove: without a deployment guardrail it is still applied, and with one there is no way
-   * to run with none.
+   * replace, never remove: there is no value that means "none". Applied by the decorator of guardrail.ts,
+   * which deps.ts composes when the deployment has a guardrail.
    */
   guardrail?: GuardrailRef | undefined;
   /** Receives the summary of Bedrock's guardrail trace (only when the trace is on), for the request's log line. */

@@ -10,23 +10,23 @@ import { summariseGuardrailTrace } from "./guardrail-trace.js";
 import type { BedrockRuntime } from "./transport.js";
 
 export interface GuardrailPolicy {
-  guardrail: GuardrailRef;
+  /** The deployment's guardrail; undefined when only calls that name one (per key) get one. */
+  guardrail: GuardrailRef | undefined;
   trace: "disabled" | "enabled" | "enabled_full";
   streamMode: "sync" | "async";
 }
 
-/** The deployment's guardrail from the configuration, or undefined when none is set. */
+/** The guardrail settings of the configuration (the loader has checked they are both set or neither). */
 export function guardrailPolicyOf(config: {
   AWS_BEDROCK_GUARDRAIL_IDENTIFIER: string | undefined;
   AWS_BEDROCK_GUARDRAIL_VERSION: string | undefined;
   AWS_BEDROCK_GUARDRAIL_TRACE: GuardrailPolicy["trace"];
   AWS_BEDROCK_GUARDRAIL_STREAM_MODE: GuardrailPolicy["streamMode"];
-}): GuardrailPolicy | undefined {
+}): GuardrailPolicy {
   const identifier = config.AWS_BEDROCK_GUARDRAIL_IDENTIFIER;
   const version = config.AWS_BEDROCK_GUARDRAIL_VERSION;
-  if (identifier === undefined || version === undefined) return undefined;
   return {
-    guardrail: { identifier, version },
+    guardrail: identifier !== undefined && version !== undefined ? { identifier, version } : undefined,
     trace: config.AWS_BEDROCK_GUARDRAIL_TRACE,
     streamMode: config.AWS_BEDROCK_GUARDRAIL_STREAM_MODE,
   };
@@ -77,24 +77,29 @@ async function* reportingStreamTrace(
  * Applies the operator's guardrail to every Converse and ConverseStream call, whatever the route: the
  * guardrail configuration is set last, over anything the translated request carried, so no request field,
  * header or model alias can change or remove it. A call may name a different guardrail (`call.guardrail`,
- * for per-key guardrails), never none. InvokeModel (embeddings) and CountTokens pass through: Bedrock
- * applies no guardrail there.
+ * for per-key guardrails), which replaces the deployment's; nothing removes it. A call without either
+ * passes unchanged. InvokeModel (embeddings) and CountTokens pass through: no guardrail is sent there.
  */
 export function withGuardrail(runtime: BedrockRuntime, policy: GuardrailPolicy): BedrockRuntime {
   const traced = policy.trace !== "disabled";
-  const configFor = (call: BedrockCall | undefined): GuardrailConfiguration => {
-    const { identifier, version } = call?.guardrail ?? policy.guardrail;
-    return { guardrailIdentifier: identifier, guardrailVersion: version, trace: policy.trace };
+  const configFor = (call: BedrockCall | undefined): GuardrailConfiguration | undefined => {
+    const chosen = call?.guardrail ?? policy.guardrail;
+    if (!chosen) return undefined;
+    return { guardrailIdentifier: chosen.identifier, guardrailVersion: chosen.version, trace: policy.trace };
   };
   return {
     async converse(input, signal, call) {
-      const output = await runtime.converse(guarded(input, configFor(call)), signal, call);
+      const guardrailConfig = configFor(call);
+      if (!guardrailConfig) return runtime.converse(input, signal, call);
+      const output = await runtime.converse(guarded(input, guardrailConfig), signal, call);
       if (traced) reportTrace(output.trace?.guardrail, call);
       return output;
     },
     async converseStream(input, signal, call) {
+      const config = configFor(call);
+      if (!config) return runtime.converseStream(input, signal, call);
       const guardrailConfig: GuardrailStreamConfiguration = {
-        ...configFor(call),
+        ...config,
         streamProcessingMode: policy.streamMode,
       };
       const events = await runtime.converseStream(guarded(input, guardrailConfig), signal, call);
