@@ -18,6 +18,7 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => stri
     const body = parseBody(messagesRequestSchema, request.body);
     // Url sources download before Bedrock is called; a client that leaves stops those downloads too.
     const signal = abortOnDisconnect(reply);
+    const call = bedrockCallFor(request);
     const input = await toConverseInput(body, {
       modelId: resolveModel(body.model),
       media: deps.mediaLoader(signal),
@@ -26,19 +27,15 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => stri
     const id = messageId();
 
     if (!body.stream) {
-      const output = await deps.bedrock
-        .converse(input, signal, bedrockCallFor(request))
-        .catch((error: unknown) => {
-          throw mapBedrockError(error);
-        });
+      const output = await deps.bedrock.converse(input, signal, call).catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
       return toAnthropicMessage(output, id, body.model, body.stop_sequences);
     }
 
-    const events = await deps.bedrock
-      .converseStream(input, signal, bedrockCallFor(request))
-      .catch((error: unknown) => {
-        throw mapBedrockError(error);
-      });
+    const events = await deps.bedrock.converseStream(input, signal, call).catch((error: unknown) => {
+      throw mapBedrockError(error);
+    });
     const translator = new MessagesStreamTranslator(id, body.model, body.stop_sequences);
     async function* frames(): AsyncGenerator<string> {
       try {

@@ -19,24 +19,21 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(chatRequestSchema, request.body);
     const signal = abortOnDisconnect(reply);
+    const call = bedrockCallFor(request);
     const input = await toConverseInput(body, resolveModel(body.model), deps.mediaLoader(signal));
     const id = completionId();
     const created = Math.floor(deps.now() / 1000);
 
     if (!body.stream) {
-      const output = await deps.bedrock
-        .converse(input, signal, bedrockCallFor(request))
-        .catch((error: unknown) => {
-          throw mapBedrockError(error);
-        });
+      const output = await deps.bedrock.converse(input, signal, call).catch((error: unknown) => {
+        throw mapBedrockError(error);
+      });
       return toChatCompletion(output, id, body.model, created);
     }
 
-    const events = await deps.bedrock
-      .converseStream(input, signal, bedrockCallFor(request))
-      .catch((error: unknown) => {
-        throw mapBedrockError(error);
-      });
+    const events = await deps.bedrock.converseStream(input, signal, call).catch((error: unknown) => {
+      throw mapBedrockError(error);
+    });
     const translator = new ChatStreamTranslator(
       id,
       body.model,
