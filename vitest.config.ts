@@ -12,6 +12,7 @@ const bedrockSuites = [
   "test/anthropic-errors.test.ts",
   "test/anthropic-models.test.ts",
   "test/shutdown.test.ts",
+  "test/guardrails.test.ts",
 ];
 
 const shared = {

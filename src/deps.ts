@@ -1,5 +1,6 @@
 import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
+import { guardrailPolicyOf, withGuardrail } from "./bedrock/guardrail.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
@@ -37,8 +38,12 @@ export function createDeps(
   const transport =
     config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
   const { telemetry, tracing } = observability;
+  // The operator's guardrail wraps the transport, so every generative call of every route carries it.
+  // (Per-key guardrails, when keys name one, need it composed whenever any key does too.)
+  const guardrail = guardrailPolicyOf(config);
+  const guarded = guardrail.guardrail ? withGuardrail(transport, guardrail) : transport;
   return {
-    bedrock: observedRuntime(transport, telemetry, tracing, config.region),
+    bedrock: observedRuntime(guarded, telemetry, tracing, config.region),
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
     mediaLoader: mediaLoadersFor(config, {}, { telemetry, tracing }),
     now: Date.now,

@@ -7,6 +7,7 @@ import type { Setting, SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
+import { guardrailSettings, guardrailSettingsProblem } from "./guardrail.js";
 import { observabilitySettings } from "./observability.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
@@ -15,6 +16,7 @@ import { storeSettings } from "./store.js";
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...guardrailSettings,
   ...fetchSettings,
   ...embeddingsSettings,
   ...anthropicSettings,
@@ -61,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   resolveEdgeSettings(config, env);
   const authProblem = authSettingsProblem(config);
   if (authProblem) throw new ConfigError(`Invalid configuration: ${authProblem}`);
+  const guardrailProblem = guardrailSettingsProblem(config);
+  if (guardrailProblem) throw new ConfigError(`Invalid configuration: ${guardrailProblem}`);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).

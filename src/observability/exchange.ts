@@ -1,6 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import type { Span } from "@opentelemetry/api";
+import type { GuardrailRef } from "../bedrock/call.js";
+import type { GuardrailAssessmentSummary } from "../bedrock/guardrail-trace.js";
 
 /** The routes as the access log, the metrics and the traces name them: a small, fixed set of labels. */
 export type RouteName =
@@ -66,9 +68,23 @@ export class Exchange {
   bytesOut: number | undefined;
   /** The request's span, when tracing is on. */
   span: Span | undefined;
+  /**
+   * A guardrail that replaces the deployment's for this request (a key's own). It can only replace, never
+   * remove: with a deployment guardrail there is no way to run with none.
+   */
+  guardrail: GuardrailRef | undefined;
+  /** What Bedrock's guardrail trace said (policies, categories, actions; never content), when the trace is on. */
+  guardrailAssessment: GuardrailAssessmentSummary | undefined;
 
   elapsedMs(): number {
     return performance.now() - this.startedAt;
+  }
+
+  addGuardrailAssessment(summary: GuardrailAssessmentSummary): void {
+    const earlier = this.guardrailAssessment;
+    this.guardrailAssessment = earlier
+      ? { input: [...earlier.input, ...summary.input], output: [...earlier.output, ...summary.output] }
+      : summary;
   }
 
   /** Adds what Bedrock reported for one call (several calls for embeddings). */

@@ -74,6 +74,7 @@ export function registerExchange(
         ttftMs: round(exchange.ttftMs),
         bedrockMs: exchange.bedrockCalls > 0 ? round(exchange.bedrockMs) : undefined,
         bedrockError: exchange.bedrockError,
+        guardrail: exchange.guardrailAssessment,
         region: exchange.region,
         attempts: exchange.attempts,
         bytesIn: contentLength(request),

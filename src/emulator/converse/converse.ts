@@ -1,6 +1,7 @@
 import type { Exchange } from "../exchange.js";
 import { directedError, honourRequestDirectives } from "../faults.js";
 import { requireChatModel } from "../runtime-model.js";
+import { guardedReply, readGuardrailRequest } from "./guardrail.js";
 import { planReply, type Reply, type ReplyBlock, readConverseCall } from "./reply.js";
 
 /** Converse: the whole answer as one JSON document. */
@@ -27,15 +28,18 @@ export function renderConverseOutput(reply: Reply, latencyMs: number): Record<st
     ...(reply.additionalModelResponseFields
       ? { additionalModelResponseFields: reply.additionalModelResponseFields }
       : {}),
+    ...(reply.trace ? { trace: reply.trace } : {}),
   };
 }
 
 export async function converse(exchange: Exchange): Promise<void> {
   requireChatModel(exchange);
   const call = readConverseCall(exchange.record.body);
+  const guardrail = readGuardrailRequest(exchange.record.body, false);
   if (!(await honourRequestDirectives(exchange, call.directives))) return;
   // Without a stream there is no "middle": the stream failure is simply the call's error.
   if (call.directives.midstream)
     throw directedError(call.directives.midstream, exchange.region, exchange.record.modelId);
-  exchange.json(200, renderConverseOutput(planReply(call), Date.now() - exchange.startedAt));
+  const reply = guardrail ? guardedReply(call, guardrail, () => planReply(call)) : planReply(call);
+  exchange.json(200, renderConverseOutput(reply, Date.now() - exchange.startedAt));
 }

@@ -20,7 +20,8 @@ export type ReplyBlock =
   | { kind: "reasoning"; text: string; signature: string }
   /** Reasoning the model's provider redacted: opaque bytes, base64 on the wire. */
   | { kind: "redacted"; data: string }
-  | { kind: "text"; text: string }
+  /** `pieces`: the stream's text deltas, when they are not simply its words (see guardrail.ts). */
+  | { kind: "text"; text: string; pieces?: string[] }
   | { kind: "toolUse"; toolUseId: string; name: string; input: unknown };
 
 export interface Usage {
@@ -36,6 +37,8 @@ export interface Reply {
   stopReason: string;
   additionalModelResponseFields?: Record<string, unknown>;
   usage: Usage;
+  /** Converse's `trace` / the stream's `metadata.trace` (a guardrail's, see guardrail.ts). */
+  trace?: Record<string, unknown>;
 }
 
 export interface ConverseCall {

@@ -3,6 +3,7 @@ import type { Exchange } from "../exchange.js";
 import { directedError, honourRequestDirectives } from "../faults.js";
 import { requireChatModel } from "../runtime-model.js";
 import { sleep } from "../sleep.js";
+import { guardedReply, readGuardrailRequest } from "./guardrail.js";
 import { type ConverseCall, planReply, type Reply, readConverseCall } from "./reply.js";
 
 /**
@@ -58,7 +59,9 @@ function* answerFrames(call: ConverseCall, reply: Reply, startedAt: number): Gen
     } else if (block.kind === "text") {
       const deltas = call.directives.deltas;
       if (deltas === 0) continue; // no text block at all
-      for (const text of deltas === undefined ? words(block.text) : splitEvenly(block.text, deltas)) {
+      const pieces =
+        block.pieces ?? (deltas === undefined ? words(block.text) : splitEvenly(block.text, deltas));
+      for (const text of pieces) {
         yield eventFrame("contentBlockDelta", { contentBlockIndex, delta: { text } });
       }
     } else {
@@ -80,7 +83,11 @@ function* answerFrames(call: ConverseCall, reply: Reply, startedAt: number): Gen
       : {}),
   });
   // Generators run lazily, so this is the latency at the end of the stream.
-  yield eventFrame("metadata", { usage: reply.usage, metrics: { latencyMs: Date.now() - startedAt } });
+  yield eventFrame("metadata", {
+    usage: reply.usage,
+    metrics: { latencyMs: Date.now() - startedAt },
+    ...(reply.trace ? { trace: reply.trace } : {}),
+  });
 }
 
 /** @@midstream: the stream starts normally, then fails with a modelled exception event. */
@@ -98,8 +105,9 @@ function* failingFrames(reply: Reply, exceptionName: string, exchange: Exchange)
 export async function converseStream(exchange: Exchange): Promise<void> {
   requireChatModel(exchange);
   const call = readConverseCall(exchange.record.body);
+  const guardrail = readGuardrailRequest(exchange.record.body, true);
   if (!(await honourRequestDirectives(exchange, call.directives))) return;
-  const reply = planReply(call);
+  const reply = guardrail ? guardedReply(call, guardrail, () => planReply(call)) : planReply(call);
   const out = exchange.stream(200, { "content-type": EVENT_STREAM_CONTENT_TYPE });
   const frames = call.directives.midstream
     ? failingFrames(reply, call.directives.midstream, exchange)
