@@ -1,5 +1,6 @@
 import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
+import { type GuardedRuntime, guardRuntime } from "./bedrock/guarded-runtime.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
@@ -17,19 +18,28 @@ export interface Deps {
   close: () => Promise<void>;
   /** Checks API keys; undefined when no key source is configured (authentication off). See src/auth/load.ts. */
   keyVerifier?: KeyVerifier | undefined;
+  /** Ends the Bedrock calls in flight or waiting (the shutdown drain's deadline); absent in hand-made deps. */
+  bedrockCalls?: Pick<GuardedRuntime, "interrupt" | "load">;
 }
 
 /** `keyVerifier` comes from `loadKeyVerifier(config)`, which reads the key before the server listens. */
 export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
-  const runtimeOptions = { region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS };
-  const bedrock =
+  const runtimeOptions = {
+    region: config.region,
+    maxAttempts: config.BEDROCK_MAX_ATTEMPTS,
+    connections: config.BEDROCK_MAX_CONCURRENT_CALLS,
+    connectTimeoutMs: config.BEDROCK_CONNECT_TIMEOUT,
+  };
+  const transport =
     config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
+  const bedrock = guardRuntime(transport, config);
   return {
     bedrock,
+    bedrockCalls: bedrock,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
     mediaLoader: mediaLoadersFor(config),
     now: Date.now,
-    close: async () => bedrock.destroy(),
+    close: async () => transport.destroy(),
     keyVerifier,
   };
 }

@@ -7,6 +7,7 @@ import type { Setting, SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
+import { resilienceSettings } from "./resilience.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
 
@@ -14,6 +15,7 @@ import { storeSettings } from "./store.js";
 export const settings = {
   ...serverSettings,
   ...bedrockSettings,
+  ...resilienceSettings,
   ...fetchSettings,
   ...embeddingsSettings,
   ...anthropicSettings,
