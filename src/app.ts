@@ -52,7 +52,8 @@ export async function buildApp(
     genReqId: () => randomUUID(),
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Requests during the drain are refused in their dialect by src/http/drain.ts (Fastify's own 503 is not).
+    return503OnClosing: false,
     schemaController: noSchemaCompilers,
     forceCloseConnections: "idle",
   });
