@@ -18,6 +18,7 @@ import { readTlsFiles } from "./edge/tls-files.js";
 import { trustedHostHook } from "./edge/trusted-hosts.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { drainOnClose } from "./http/drain.js";
+import { registerInflightBudget } from "./http/inflight-budget.js";
 import { noSchemaCompilers } from "./http/no-schema-compilers.js";
 import { loggedUrl, loggerOptions } from "./logging.js";
 
@@ -76,6 +77,7 @@ export async function buildApp(
   if (config.CORS_ALLOW_ORIGINS) await registerCors(app, config.CORS_ALLOW_ORIGINS);
   // After CORS, so preflights are answered before any key is asked for.
   registerAuthentication(app, config, deps);
+  registerInflightBudget(app, config.MAX_INFLIGHT_REQUEST_BYTES);
 
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
