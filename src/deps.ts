@@ -2,6 +2,8 @@ import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
 import { type GuardedRuntime, guardRuntime } from "./bedrock/guarded-runtime.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
+import { ProfileChooser } from "./bedrock/regions/profiles.js";
+import { regionalRuntime } from "./bedrock/regions/regional-runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
 import type { Config } from "./config/index.js";
@@ -24,14 +26,22 @@ export interface Deps {
 
 /** `keyVerifier` comes from `loadKeyVerifier(config)`, which reads the key before the server listens. */
 export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
-  const runtimeOptions = {
-    region: config.region,
-    maxAttempts: config.BEDROCK_MAX_ATTEMPTS,
-    connections: config.BEDROCK_MAX_CONCURRENT_CALLS,
-    connectTimeoutMs: config.BEDROCK_CONNECT_TIMEOUT,
-  };
-  const transport =
-    config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
+  const transports = (config.AWS_BEDROCK_REGIONS ?? [config.region]).map((region) => {
+    const options = {
+      region,
+      maxAttempts: config.BEDROCK_MAX_ATTEMPTS,
+      connections: config.BEDROCK_MAX_CONCURRENT_CALLS,
+      connectTimeoutMs: config.BEDROCK_CONNECT_TIMEOUT,
+    };
+    const runtime =
+      config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(options) : createLeanRuntime(options);
+    return { name: region, runtime };
+  });
+  const profiles = new ProfileChooser({
+    enabled: config.AWS_BEDROCK_CROSS_REGION_INFERENCE,
+    allowGlobal: config.AWS_BEDROCK_CROSS_REGION_INFERENCE_GLOBAL,
+  });
+  const transport = regionalRuntime(transports, profiles);
   const bedrock = guardRuntime(transport, config);
   return {
     bedrock,
@@ -39,7 +49,9 @@ export function createDeps(config: Config, keyVerifier?: KeyVerifier): Deps {
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
     mediaLoader: mediaLoadersFor(config),
     now: Date.now,
-    close: async () => transport.destroy(),
+    close: async () => {
+      await Promise.all(transports.map(({ runtime }) => runtime.destroy()));
+    },
     keyVerifier,
   };
 }

@@ -44,6 +44,8 @@ export interface Emulator {
   deleteSecret(id: string): void;
   /** Makes every call of `operation` (e.g. "GetParameter") fail with `exceptionName`; null clears. */
   failOperation(operation: string, exceptionName: string | null): void;
+  /** Makes every Bedrock Runtime call signed for `region` fail with `exceptionName` (a regional outage); null clears. */
+  failRegion(region: string, exceptionName: string | null): void;
   /** Clears records, counters and failOperation() faults; keeps parameters and secrets. */
   reset(): void;
   /** Closes the server and every open connection. */
@@ -88,6 +90,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     failOperation: (operation, exceptionName) => {
       if (exceptionName === null) state.failures.delete(operation);
       else state.failures.set(operation, exceptionName);
+    },
+    failRegion: (failingRegion, exceptionName) => {
+      if (exceptionName === null) state.regionFailures.delete(failingRegion);
+      else state.regionFailures.set(failingRegion, exceptionName);
     },
     reset: () => state.reset(),
     close: () => server.close(),
@@ -208,7 +214,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     };
 
     try {
-      await authenticate(
+      const scope = await authenticate(
         { method, rawPath, query, headers: req.headers, body: rawBody },
         EMULATOR_CREDENTIALS,
         {
@@ -216,6 +222,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           signingName: route.signingName,
         },
       );
+      // One emulator serves every region; the signature names the one a request was sent to.
+      exchange.region = scope.region;
+      record.region = scope.region;
+      const regionFailure =
+        route.service === "bedrock-runtime" ? state.regionFailures.get(scope.region) : undefined;
+      if (regionFailure) throw injectedFailure(route.service, route.operation, regionFailure, scope.region);
       const failure = state.failures.get(route.operation);
       if (failure) throw injectedFailure(route.service, route.operation, failure, region);
       await route.handler(exchange);
