@@ -184,3 +184,41 @@ describe("cross-region inference profiles", () => {
     }
   });
 });
+
+describe("a base model id served only through inference profiles", () => {
+  let strict: Emulator;
+  beforeAll(async () => {
+    strict = await startEmulator({ host: "127.0.0.1", port: 0, requireProfiles: true });
+  });
+  afterAll(() => strict.close());
+
+  const premier = "amazon.nova-premier-v1:0";
+  const ask = (url: string) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: premier, messages: [{ role: "user", content: "hi" }] }),
+    });
+
+  it.each([
+    [{}, 200, [premier, `global.${premier}`, `global.${premier}`]],
+    [
+      { AWS_BEDROCK_CROSS_REGION_INFERENCE_GLOBAL: "false" },
+      200,
+      [premier, `us.${premier}`, `us.${premier}`],
+    ],
+    [{ AWS_BEDROCK_CROSS_REGION_INFERENCE: "false" }, 400, [premier, premier]],
+  ] as const)("%j → %i, Bedrock called with %j", async (env, status, calls) => {
+    strict.reset();
+    const gateway = await startGateway(strict, { ...env });
+    try {
+      // The second request goes straight to the profile that worked.
+      for (let i = 0; i < 2; i++) expect((await ask(gateway.url)).status).toBe(status);
+      expect(strict.requests.filter((r) => r.service === "bedrock-runtime").map((r) => r.modelId)).toEqual(
+        calls,
+      );
+    } finally {
+      await gateway.close();
+    }
+  });
+});

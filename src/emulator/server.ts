@@ -61,6 +61,11 @@ export interface EmulatorOptions {
   verifySignatures?: boolean;
   /** Keep only this many of the newest request records (default: all). */
   keepRequests?: number;
+  /**
+   * Answer a base model id that the catalogue serves only through inference profiles with Bedrock's
+   * ValidationException (default false: every catalogue id is served, which most tests rely on).
+   */
+  requireProfiles?: boolean;
 }
 
 function urlHost(host: string): string {
@@ -74,6 +79,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const region = opts.region ?? "us-east-1";
   const verifySignature = opts.verifySignatures ?? true;
   const state = new EmulatorState(region, opts.keepRequests);
+  state.requireProfiles = opts.requireProfiles ?? false;
 
   const emulator: Emulator = {
     url: "",

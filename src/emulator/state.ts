@@ -16,6 +16,8 @@ export class EmulatorState {
   readonly failures = new Map<string, string>();
   /** region → exception name every Bedrock Runtime call signed for that region fails with. */
   readonly regionFailures = new Map<string, string>();
+  /** Refuse base ids of models served only through inference profiles, as Bedrock does (opt-in). */
+  requireProfiles = false;
 
   /** Aborted requests among the records dropped to stay within `keepRequests`. */
   private droppedAborts = 0;
