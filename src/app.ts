@@ -18,6 +18,7 @@ import { readTlsFiles } from "./edge/tls-files.js";
 import { trustedHostHook } from "./edge/trusted-hosts.js";
 import { GatewayError, toGatewayError } from "./errors.js";
 import { drainOnClose } from "./http/drain.js";
+import { registerInflightBudget } from "./http/inflight-budget.js";
 import { noSchemaCompilers } from "./http/no-schema-compilers.js";
 import { loggerOptions } from "./logging.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
@@ -54,7 +55,8 @@ export async function buildApp(
     genReqId: () => randomUUID(),
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Requests during the drain are refused in their dialect by src/http/drain.ts (Fastify's own 503 is not).
+    return503OnClosing: false,
     schemaController: noSchemaCompilers,
     forceCloseConnections: "idle",
   });
@@ -64,16 +66,18 @@ export async function buildApp(
     { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
   ]);
 
-  drainOnClose(app);
 
   // First hook: the request id headers and the request's Exchange (access log line, metrics, trace).
   registerExchange(app, dialects, deps.observability, (request) => forwardedPort(request, trustProxy));
+  // After the Exchange exists, so a request refused while draining still has its record and log line.
+  drainOnClose(app);
   app.addHook("onRequest", securityHeadersHook);
   app.addHook("onRequest", trustedHostHook(config.TRUSTED_HOSTS));
   // Its onRequest hook answers preflights, before authentication.
   if (config.CORS_ALLOW_ORIGINS) await registerCors(app, config.CORS_ALLOW_ORIGINS);
   // After CORS, so preflights are answered before any key is asked for.
   registerAuthentication(app, config, deps);
+  registerInflightBudget(app, config.MAX_INFLIGHT_REQUEST_BYTES);
 
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);

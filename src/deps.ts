@@ -1,7 +1,10 @@
 import type { KeyVerifier } from "./auth/verifier.js";
 import { cachedCatalogue, type ModelCatalogue, sdkModelLister } from "./bedrock/catalogue.js";
+import { type GuardedRuntime, guardRuntime } from "./bedrock/guarded-runtime.js";
 import { guardrailPolicyOf, withGuardrail } from "./bedrock/guardrail.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
+import { ProfileChooser } from "./bedrock/regions/profiles.js";
+import { regionalRuntime } from "./bedrock/regions/regional-runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
 import type { Config } from "./config/index.js";
@@ -23,32 +26,51 @@ export interface Deps {
   keyVerifier?: KeyVerifier | undefined;
   /** Metrics sinks and tracing (src/observability/load.ts); no-ops when none is configured. */
   observability: Observability;
+  /** Ends the Bedrock calls in flight or waiting (the shutdown drain's deadline); absent in hand-made deps. */
+  bedrockCalls?: Pick<GuardedRuntime, "interrupt" | "load">;
 }
 
 /**
  * `keyVerifier` comes from `loadKeyVerifier(config)`, which reads the key before the server listens;
  * `observability` from `loadObservability(config, ...)`.
+ *
+ * The Bedrock runtime, from the inside out: one transport per region (its own pool and SigV4 scope), failover
+ * across them, admission control and response timeouts, the operator's guardrail, and the observation of
+ * every call (access log, metrics, traces).
  */
 export function createDeps(
   config: Config,
   keyVerifier?: KeyVerifier,
   observability: Observability = noObservability,
 ): Deps {
-  const runtimeOptions = { region: config.region, maxAttempts: config.BEDROCK_MAX_ATTEMPTS };
-  const transport =
-    config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(runtimeOptions) : createLeanRuntime(runtimeOptions);
-  const { telemetry, tracing } = observability;
-  // The operator's guardrail wraps the transport, so every generative call of every route carries it.
-  // (Per-key guardrails, when keys name one, need it composed whenever any key does too.)
+  const transports = (config.AWS_BEDROCK_REGIONS ?? [config.region]).map((region) => {
+    const options = {
+      region,
+      maxAttempts: config.BEDROCK_MAX_ATTEMPTS,
+      connections: config.BEDROCK_MAX_CONCURRENT_CALLS,
+      connectTimeoutMs: config.BEDROCK_CONNECT_TIMEOUT,
+    };
+    const runtime =
+      config.BEDROCK_TRANSPORT === "sdk" ? createSdkRuntime(options) : createLeanRuntime(options);
+    return { name: region, runtime };
+  });
+  const profiles = new ProfileChooser({
+    enabled: config.AWS_BEDROCK_CROSS_REGION_INFERENCE,
+    allowGlobal: config.AWS_BEDROCK_CROSS_REGION_INFERENCE_GLOBAL,
+  });
+  const admitted = guardRuntime(regionalRuntime(transports, profiles), config);
+  // The operator's guardrail wraps every generative call of every route.
   const guardrail = guardrailPolicyOf(config);
-  const guarded = guardrail.guardrail ? withGuardrail(transport, guardrail) : transport;
+  const guarded = guardrail.guardrail ? withGuardrail(admitted, guardrail) : admitted;
+  const { telemetry, tracing } = observability;
   return {
     bedrock: observedRuntime(guarded, telemetry, tracing, config.region),
+    bedrockCalls: admitted,
     catalogue: cachedCatalogue(sdkModelLister(config.region), config.MODEL_CACHE_SECONDS),
     mediaLoader: mediaLoadersFor(config, {}, { telemetry, tracing }),
     now: Date.now,
     close: async () => {
-      transport.destroy();
+      await Promise.all(transports.map(({ runtime }) => runtime.destroy()));
       await tracing?.shutdown();
     },
     keyVerifier,

@@ -3,6 +3,7 @@ import { loadKeyVerifier } from "./auth/load.js";
 import { KeySourceError } from "./auth/sources/source.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { createDeps } from "./deps.js";
+import { drainOnSignals } from "./http/shutdown.js";
 import { batchedStdout, loggerOptions } from "./logging.js";
 import { loadObservability } from "./observability/load.js";
 
@@ -30,30 +31,15 @@ async function main() {
   // Log lines and CloudWatch EMF lines share one batched writer, so they never interleave mid-line.
   const stdout = batchedStdout();
   const observability = await loadObservability(config, (line) => stdout.write(line));
-  const app = await buildApp(config, createDeps(config, keyVerifier, observability), {
-    logger: loggerOptions(config.LOG_LEVEL, stdout),
-  });
+  const deps = createDeps(config, keyVerifier, observability);
+  const app = await buildApp(config, deps, { logger: loggerOptions(config.LOG_LEVEL, stdout) });
   try {
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (error) {
     fail(`cannot listen on ${config.HOST}:${config.PORT}: ${(error as Error).message}`);
   }
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, "draining and shutting down");
-    // In-flight requests (streams included) finish; a second signal or 30 s forces the exit.
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  drainOnSignals(app, deps, config);
 }
 
 main().catch((error: unknown) => fail((error as Error).message ?? String(error)));

@@ -14,12 +14,14 @@ import type { BedrockRuntime } from "./transport.js";
  * Keep-alive HTTP/1.1 instead of the SDK's default HTTP/2 handler, which opens a new connection
  * (and against real Bedrock a new TLS handshake) for every call.
  */
-export function keepAliveHandler(): NodeHttpHandler {
-  const agentOptions = { keepAlive: true, maxSockets: 512, keepAliveMsecs: 15_000 };
+export function keepAliveHandler(
+  limits: { connections?: number; connectTimeoutMs?: number } = {},
+): NodeHttpHandler {
+  const agentOptions = { keepAlive: true, maxSockets: limits.connections ?? 512, keepAliveMsecs: 15_000 };
   return new NodeHttpHandler({
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),
-    connectionTimeout: 5_000,
+    connectionTimeout: limits.connectTimeoutMs ?? 5_000,
   });
 }
 
@@ -45,13 +47,17 @@ function captureInputTokenCount(command: InvokeModelCommand): () => number | und
 export interface RuntimeOptions {
   region: string;
   maxAttempts: number;
+  /** Connections to Bedrock at once (BEDROCK_MAX_CONCURRENT_CALLS); default 512. */
+  connections?: number;
+  /** BEDROCK_CONNECT_TIMEOUT; default 5 s. AI_RESPONSE_TIMEOUT is enforced above the transport (watched-runtime.ts). */
+  connectTimeoutMs?: number;
 }
 
 export function createSdkClient(options: RuntimeOptions): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     region: options.region,
     maxAttempts: options.maxAttempts,
-    requestHandler: keepAliveHandler(),
+    requestHandler: keepAliveHandler(options),
   });
 }
 

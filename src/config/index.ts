@@ -9,6 +9,7 @@ import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
 import { guardrailSettings, guardrailSettingsProblem } from "./guardrail.js";
 import { observabilitySettings } from "./observability.js";
+import { resilienceSettings } from "./resilience.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
 
@@ -17,6 +18,7 @@ export const settings = {
   ...serverSettings,
   ...bedrockSettings,
   ...guardrailSettings,
+  ...resilienceSettings,
   ...fetchSettings,
   ...embeddingsSettings,
   ...anthropicSettings,

@@ -18,6 +18,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The client went away before the response was complete. */
   aborted: boolean;
+  /** The region the request was signed for (its SigV4 credential scope): the region it was sent to. */
+  region?: string;
   /**
    * When the request was read and when its answer was handed to the socket (or the client went away), as
    * `performance.timeOrigin + performance.now()` ms: what was in flight at the same time.
@@ -51,7 +53,8 @@ export interface Exchange {
   /** Date.now() when the request arrived; for `latencyMs`. */
   readonly startedAt: number;
   /** Region the emulator reports in ARNs. */
-  readonly region: string;
+  /** The region the request was signed for (the emulator's own region until the signature is read). */
+  region: string;
   readonly state: EmulatorState;
   /** Sends a complete JSON answer in the route's protocol content type. */
   json(status: number, body: unknown, headers?: OutgoingHttpHeaders): void;

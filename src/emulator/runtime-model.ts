@@ -9,6 +9,14 @@ export const INVALID_MODEL_MESSAGE = "The provided model identifier is invalid."
 export function requireModel(exchange: Exchange): ResolvedModel {
   const resolved = resolveModel(exchange.record.modelId ?? "");
   if (!resolved) throw new EmulatedError("ValidationException", INVALID_MODEL_MESSAGE, 400);
+  const profileOnly = !resolved.model.inferenceTypesSupported.includes("ON_DEMAND");
+  if (exchange.state.requireProfiles && profileOnly && !resolved.profile) {
+    throw new EmulatedError(
+      "ValidationException",
+      `Invocation of model ID ${resolved.model.modelId} with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`,
+      400,
+    );
+  }
   return resolved;
 }
 

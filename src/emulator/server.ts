@@ -44,6 +44,8 @@ export interface Emulator {
   deleteSecret(id: string): void;
   /** Makes every call of `operation` (e.g. "GetParameter") fail with `exceptionName`; null clears. */
   failOperation(operation: string, exceptionName: string | null): void;
+  /** Makes every Bedrock Runtime call signed for `region` fail with `exceptionName` (a regional outage); null clears. */
+  failRegion(region: string, exceptionName: string | null): void;
   /** Clears records, counters and failOperation() faults; keeps parameters and secrets. */
   reset(): void;
   /** Closes the server and every open connection. */
@@ -59,6 +61,11 @@ export interface EmulatorOptions {
   verifySignatures?: boolean;
   /** Keep only this many of the newest request records (default: all). */
   keepRequests?: number;
+  /**
+   * Answer a base model id that the catalogue serves only through inference profiles with Bedrock's
+   * ValidationException (default false: every catalogue id is served, which most tests rely on).
+   */
+  requireProfiles?: boolean;
 }
 
 function urlHost(host: string): string {
@@ -72,6 +79,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const region = opts.region ?? "us-east-1";
   const verifySignature = opts.verifySignatures ?? true;
   const state = new EmulatorState(region, opts.keepRequests);
+  state.requireProfiles = opts.requireProfiles ?? false;
 
   const emulator: Emulator = {
     url: "",
@@ -88,6 +96,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     failOperation: (operation, exceptionName) => {
       if (exceptionName === null) state.failures.delete(operation);
       else state.failures.set(operation, exceptionName);
+    },
+    failRegion: (failingRegion, exceptionName) => {
+      if (exceptionName === null) state.regionFailures.delete(failingRegion);
+      else state.regionFailures.set(failingRegion, exceptionName);
     },
     reset: () => state.reset(),
     close: () => server.close(),
@@ -208,7 +220,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     };
 
     try {
-      await authenticate(
+      const scope = await authenticate(
         { method, rawPath, query, headers: req.headers, body: rawBody },
         EMULATOR_CREDENTIALS,
         {
@@ -216,6 +228,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           signingName: route.signingName,
         },
       );
+      // One emulator serves every region; the signature names the one a request was sent to.
+      exchange.region = scope.region;
+      record.region = scope.region;
+      const regionFailure =
+        route.service === "bedrock-runtime" ? state.regionFailures.get(scope.region) : undefined;
+      if (regionFailure) throw injectedFailure(route.service, route.operation, regionFailure, scope.region);
       const failure = state.failures.get(route.operation);
       if (failure) throw injectedFailure(route.service, route.operation, failure, region);
       await route.handler(exchange);

@@ -14,6 +14,10 @@ export class EmulatorState {
   readonly secrets: SecretStore;
   /** operation name → exception name every call of it fails with. */
   readonly failures = new Map<string, string>();
+  /** region → exception name every Bedrock Runtime call signed for that region fails with. */
+  readonly regionFailures = new Map<string, string>();
+  /** Refuse base ids of models served only through inference profiles, as Bedrock does (opt-in). */
+  requireProfiles = false;
 
   /** Aborted requests among the records dropped to stay within `keepRequests`. */
   private droppedAborts = 0;
@@ -48,5 +52,6 @@ export class EmulatorState {
     this.droppedAborts = 0;
     this.connections = 0;
     this.failures.clear();
+    this.regionFailures.clear();
   }
 }

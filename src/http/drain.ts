@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { shuttingDown } from "./shutdown.js";
 
 /**
  * Graceful close that cannot hang: requests in flight (streams included) finish, then every remaining
@@ -7,13 +8,18 @@ import type { FastifyInstance } from "fastify";
  */
 export function drainOnClose(app: FastifyInstance): void {
   let inFlight = 0;
+  let closing = false;
   app.addHook("onRequest", async (_request, reply) => {
     inFlight++;
     reply.raw.once("close", () => {
       inFlight--;
     });
+    // A request that arrives on a kept-alive connection while the server drains (Fastify has already set
+    // Connection: close on it): refused in the route's dialect, so the client retries elsewhere.
+    if (closing) throw shuttingDown();
   });
   app.addHook("preClose", (done) => {
+    closing = true;
     const sweep = setInterval(() => {
       if (inFlight > 0) return;
       clearInterval(sweep);

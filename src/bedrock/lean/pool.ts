@@ -1,16 +1,24 @@
 import { Pool } from "../../http/undici.js";
 
+export interface PoolLimits {
+  connections?: number;
+  /** BEDROCK_CONNECT_TIMEOUT: TCP and TLS handshake. */
+  connectTimeoutMs?: number;
+}
+
 /**
  * HTTP/1.1 keep-alive connections to the one Bedrock Runtime endpoint. The SDK's default handler opens a
  * connection (a TCP and TLS handshake) per call; a pool pays that once per connection and reuses it.
  */
-export function bedrockPool(origin: string): Pool {
+export function bedrockPool(origin: string, limits: PoolLimits = {}): Pool {
   return new Pool(origin, {
-    // As many parallel calls as the SDK handler's agent allows (maxSockets 512).
-    connections: 512,
+    // As many parallel calls as the gateway admits (BEDROCK_MAX_CONCURRENT_CALLS), like the SDK handler's agent.
+    connections: limits.connections ?? 512,
     pipelining: 1,
-    connect: { timeout: 5_000 },
-    // Like the stock handler: no overall deadline on a call, a long generation may take minutes.
+    connect: { timeout: limits.connectTimeoutMs ?? 5_000 },
+    // No timers here: AI_RESPONSE_TIMEOUT is enforced above the transport (watched-runtime.ts), where the clock
+    // runs only while the gateway waits for Bedrock. undici's bodyTimeout would also count the time a slow
+    // client takes to read, while backpressure holds the body paused.
     headersTimeout: 0,
     bodyTimeout: 0,
   });

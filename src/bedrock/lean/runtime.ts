@@ -64,7 +64,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
     const opening = (async () => {
       const endpoint = await resolveEndpoint(client);
       const auth = await chooseAuthenticator(client, options.hmac);
-      return { endpoint, auth, pool: bedrockPool(endpoint.origin) };
+      return { endpoint, auth, pool: bedrockPool(endpoint.origin, options) };
     })();
     // A failed resolution (a bad endpoint URL, say) is not cached: the next call tries again.
     opening.catch(() => {
