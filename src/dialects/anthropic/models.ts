@@ -1,4 +1,5 @@
 import { GatewayError } from "../../errors.js";
+import { checkModelName } from "../../models/model-name.js";
 
 /** One Claude model as Anthropic names it, and where it lives on Bedrock. */
 export interface ClaudeModel {
@@ -167,6 +168,7 @@ export function createClaudeModelResolver(
 ): (name: string) => string {
   const geography = profileGeography(region);
   return (name) => {
+    checkModelName(name);
     const target = Object.hasOwn(aliases, name) ? (aliases[name] as string) : name;
     const model = byPublicName.get(target);
     if (model) return geography ? `${geography}.${model.bedrockId}` : model.bedrockId;
