@@ -72,3 +72,76 @@ describe("a model name no model id can be", () => {
     expect(status).toBe(404);
   });
 });
+
+/** `levels` arrays, one inside the next: `[[[…]]]`. */
+const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+const deep = nested(4000);
+
+describe("nesting deeper than 100 levels", () => {
+  // Before the fix: 500 from a RangeError (stack overflow) in JSON.stringify.
+  const user = `{"role":"user","content":"hi"}`;
+  const chat = (fields: string, messages = user) =>
+    post("/v1/chat/completions", `{"model":"amazon.nova-lite-v1:0","messages":[${messages}]${fields}}`);
+  it.each([
+    ["a field passed through to the model", `,"top_k":${deep}`, "top_k"],
+    ["an unknown extra field", `,"vendor_option":{"a":${deep}}`, "vendor_option.a"],
+    [
+      "a response_format JSON schema",
+      `,"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","enum":${deep}}}}`,
+      "response_format.json_schema.schema.enum",
+    ],
+    [
+      "tool parameters",
+      `,"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","default":${deep}}}}]`,
+      "tools[0].function.parameters.default",
+    ],
+  ])("in %s is a 400 naming the field (OpenAI)", async (_name, fields, param) => {
+    const { status, body } = await chat(fields);
+    expect(status).toBe(400);
+    expect(body.error.param).toBe(param);
+    expect(body.error.message).toMatch(/nested more than 100 levels/);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it("in tool call arguments (a JSON string) is a 400 naming them (OpenAI)", async () => {
+    const call = `{"id":"c1","type":"function","function":{"name":"f","arguments":${JSON.stringify(`{"a":${deep}}`)}}}`;
+    const messages = `${user},{"role":"assistant","content":null,"tool_calls":[${call}]},{"role":"tool","tool_call_id":"c1","content":"ok"}`;
+    const { status, body } = await chat("", messages);
+    expect(status).toBe(400);
+    expect(body.error.param).toBe("messages[1].tool_calls[0].function.arguments.a");
+  });
+
+  const anthropic = (path: string, fields: string, messages = user) =>
+    post(path, `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[${messages}]${fields}}`);
+  const toolUse = `{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{"a":${deep}}}]}`;
+  const toolResult = `{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}`;
+  it.each([
+    ["tool_use input", "", `${user},${toolUse},${toolResult}`],
+    [
+      "a tool input_schema",
+      `,"tools":[{"name":"f","input_schema":{"type":"object","default":${deep}}}]`,
+      user,
+    ],
+    [
+      "an output_config JSON schema",
+      `,"output_config":{"format":{"type":"json_schema","schema":{"type":"object","enum":${deep}}}}`,
+      user,
+    ],
+  ])("in %s is a 400 in Anthropic's shape, on messages and count_tokens", async (_name, fields, messages) => {
+    for (const path of ["/anthropic/v1/messages", "/anthropic/v1/messages/count_tokens"]) {
+      const { status, body } = await anthropic(path, fields, messages);
+      expect(status, path).toBe(400);
+      expect(body.type).toBe("error");
+      expect(body.error.type).toBe("invalid_request_error");
+      expect(body.error.message).toMatch(/nested more than 100 levels/);
+    }
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it("exactly 100 levels (the body is level 1) still reach the model; 101 do not", async () => {
+    expect((await chat(`,"top_k":${nested(99)}`)).status).toBe(200);
+    const refused = await chat(`,"top_k":${nested(100)}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.param).toBe("top_k");
+  });
+});
