@@ -24,32 +24,60 @@ function pathOf(frame: Frame): (string | number)[] {
 }
 
 /**
- * The path to the first value nested deeper than `limit`, or undefined. Iterative (an explicit stack), so
- * it cannot overflow on the input it exists to refuse; strings and numbers are never pushed.
+ * Whether anything in `root` is nested deeper than `limit`. Iterative (an explicit stack), so it cannot
+ * overflow on the input it exists to refuse; two flat stacks and no object per container, since every
+ * request body passes here; strings and numbers are never pushed.
  */
-export function tooDeep(root: unknown, limit: number = MAX_JSON_DEPTH): (string | number)[] | undefined {
-  if (typeof root !== "object" || root === null) return undefined;
-  const stack: Frame[] = [{ value: root, depth: 1, parent: undefined, key: "" }];
-  for (let frame = stack.pop(); frame; frame = stack.pop()) {
-    if (frame.depth > limit) return pathOf(frame);
-    const { value, depth } = frame;
+function exceeds(root: object, limit: number): boolean {
+  const values: object[] = [root];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
         const child: unknown = value[index];
         if (typeof child === "object" && child !== null) {
-          stack.push({ value: child, depth: depth + 1, parent: frame, key: index });
+          values.push(child);
+          depths.push(depth + 1);
         }
       }
     } else {
       for (const key in value) {
         const child: unknown = (value as Record<string, unknown>)[key];
         if (typeof child === "object" && child !== null) {
-          stack.push({ value: child, depth: depth + 1, parent: frame, key });
+          values.push(child);
+          depths.push(depth + 1);
         }
       }
     }
   }
-  return undefined;
+  return false;
+}
+
+/** The same walk, keeping each container's parent, run only once a body is known to be too deep. */
+function firstTooDeep(root: object, limit: number): (string | number)[] {
+  const stack: Frame[] = [{ value: root, depth: 1, parent: undefined, key: "" }];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    if (frame.depth > limit) return pathOf(frame);
+    const { value, depth } = frame;
+    const entries: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((child, index) => [index, child])
+      : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (typeof child === "object" && child !== null) {
+        stack.push({ value: child, depth: depth + 1, parent: frame, key });
+      }
+    }
+  }
+  return [];
+}
+
+/** The path to the first value nested deeper than `limit`, or undefined. */
+export function tooDeep(root: unknown, limit: number = MAX_JSON_DEPTH): (string | number)[] | undefined {
+  if (typeof root !== "object" || root === null || !exceeds(root, limit)) return undefined;
+  return firstTooDeep(root, limit);
 }
 
 /**
