@@ -102,6 +102,21 @@ describe("system messages inside messages", () => {
     });
   });
 
+  it("an empty one between assistant turns adds no empty turn", async () => {
+    await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 32,
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "system", content: "" },
+        { role: "assistant", content: "Anything else?" },
+        { role: "user", content: "No." },
+      ],
+    });
+    expect(sent().messages.map((turn) => turn.role)).toEqual(["user", "assistant", "user"]);
+  });
+
   it("system messages alone are a 400 naming messages", async () => {
     const error = await client.messages
       .create({

@@ -1,5 +1,5 @@
 import type { ContentBlock, Message, SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { SystemMessageParam } from "./messages-schema.js";
+import type { CacheControl, SystemMessageParam } from "./messages-schema.js";
 
 /**
  * Where a `role: "system"` message inside `messages` goes on Converse.
@@ -22,9 +22,7 @@ export function systemMessageText(text: string): string {
 /** A leading system message → Converse system blocks (a cachePoint after a block that asks for one). */
 export function leadingSystemBlocks(
   message: SystemMessageParam,
-  cachePoint: (
-    control: NonNullable<SystemMessageParam["content"][number]["cache_control"]>,
-  ) => SystemContentBlock,
+  cachePoint: (control: NonNullable<CacheControl>) => SystemContentBlock,
 ): SystemContentBlock[] {
   return message.content.flatMap((part) => [
     ...(part.text !== "" ? [{ text: part.text }] : []),
@@ -32,11 +30,15 @@ export function leadingSystemBlocks(
   ]);
 }
 
-/** A later system message → a user turn holding its delimited text, for mergeSameRole to place. */
+/**
+ * A later system message → a user turn holding its delimited text, for mergeSameRole to place; none when
+ * it holds no text (Bedrock refuses a turn without content).
+ */
 export function midConversationTurn(
   message: SystemMessageParam,
-  cachePoint: (control: NonNullable<SystemMessageParam["content"][number]["cache_control"]>) => ContentBlock,
-): Message {
+  cachePoint: (control: NonNullable<CacheControl>) => ContentBlock,
+): Message | undefined {
+  if (message.content.every((part) => part.text === "")) return undefined;
   const content: ContentBlock[] = message.content.flatMap((part) => [
     ...(part.text !== "" ? [{ text: systemMessageText(part.text) }] : []),
     ...(part.cache_control ? [cachePoint(part.cache_control)] : []),
