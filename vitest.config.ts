@@ -11,6 +11,8 @@ const bedrockSuites = [
   "test/anthropic-messages.test.ts",
   "test/anthropic-errors.test.ts",
   "test/anthropic-models.test.ts",
+  "test/anthropic-system-messages.test.ts",
+  "test/structured-output.test.ts",
   "test/shutdown.test.ts",
   "test/guardrails.test.ts",
 ];

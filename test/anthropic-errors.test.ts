@@ -117,7 +117,7 @@ describe("Bedrock errors become Anthropic errors", () => {
 });
 
 describe("model names", () => {
-  it("answers an unknown Claude name with not_found_error, without calling Bedrock", async () => {
+  it("answers an unknown Claude name with not_found_error, without calling a model", async () => {
     const error = await failure(
       client.messages.create({
         model: "claude-imaginary-9",
@@ -128,7 +128,8 @@ describe("model names", () => {
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect(error.type).toBe("not_found_error");
     expect(error.message).toContain("claude-imaginary-9");
-    expect(stack.emulator.requests).toHaveLength(0);
+    // At most the model listing was asked (a name the table lacks is looked up in Bedrock's catalogue).
+    expect(stack.emulator.requests.filter((request) => !request.operation.startsWith("List"))).toEqual([]);
   });
 
   it("answers a model Bedrock does not know with not_found_error", async () => {

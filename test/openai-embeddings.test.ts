@@ -302,7 +302,6 @@ describe("errors are OpenAI-shaped 4xx naming the field", () => {
       "embedding_types",
       /one/,
     ],
-    ["a chat model", { model: "amazon.nova-lite-v1:0" }, "model", /not an embedding model/],
     ["a bad token id", { input: [[1, 999_999]] }, "input[0][1]", /cl100k_base/],
   ])("%s", async (_name, body, param, message) => {
     const error = await failure(body);
@@ -310,6 +309,18 @@ describe("errors are OpenAI-shaped 4xx naming the field", () => {
     expect(error.param).toBe(param);
     expect(error.message).toMatch(message);
     expect(error.type).toBe("invalid_request_error");
+    expect(invokes()).toHaveLength(0);
+  });
+
+  it.each([
+    ["a chat model", "amazon.nova-lite-v1:0"],
+    ["a name Bedrock does not know", "no-such-embedder"],
+  ])("%s is 404 model_not_found naming model, as at OpenAI and on the chat route", async (_name, model) => {
+    const error = await failure({ model });
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error.code).toBe("model_not_found");
+    expect(error.param).toBe("model");
+    expect(error.message).toMatch(/not an embedding model/);
     expect(invokes()).toHaveLength(0);
   });
 

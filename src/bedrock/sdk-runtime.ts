@@ -8,6 +8,7 @@ import {
   InvokeModelCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { checkModelName } from "../models/model-name.js";
 import type { BedrockRuntime } from "./transport.js";
 
 /**
@@ -69,13 +70,20 @@ export function createSdkRuntime(
   destroy(): void;
 } {
   return {
-    converse: (input, signal) => client.send(new ConverseCommand(input), { abortSignal: signal }),
+    // The SDK percent-encodes the model id into the path and throws a bare URIError on an unpaired
+    // surrogate; checkModelName turns that into the 400 it is, before the command is built.
+    async converse(input, signal) {
+      checkModelName(input.modelId ?? "");
+      return client.send(new ConverseCommand(input), { abortSignal: signal });
+    },
     async converseStream(input, signal) {
+      checkModelName(input.modelId ?? "");
       const output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
       if (!output.stream) throw new Error("Bedrock returned no stream");
       return output.stream;
     },
     async invokeModel(request, signal) {
+      checkModelName(request.modelId);
       const command = new InvokeModelCommand({
         modelId: request.modelId,
         body: request.body,
@@ -91,7 +99,10 @@ export function createSdkRuntime(
         ...(inputTokenCount === undefined ? {} : { inputTokenCount }),
       };
     },
-    countTokens: (input, signal) => client.send(new CountTokensCommand(input), { abortSignal: signal }),
+    async countTokens(input, signal) {
+      checkModelName(input.modelId ?? "");
+      return client.send(new CountTokensCommand(input), { abortSignal: signal });
+    },
     destroy: () => client.destroy(),
   };
 }

@@ -67,6 +67,10 @@ const ON_DEMAND: InferenceType[] = ["ON_DEMAND", "INFERENCE_PROFILE"];
 // Newer models are only reachable through inference profiles on real Bedrock.
 const PROFILE_ONLY: InferenceType[] = ["INFERENCE_PROFILE"];
 
+/** A current Claude model: text and images in, reachable only through inference profiles. */
+const claude = (modelId: string, modelName: string) =>
+  chat(modelId, modelName, "Anthropic", ["TEXT", "IMAGE"], PROFILE_ONLY);
+
 export const FOUNDATION_MODELS: readonly FoundationModel[] = [
   chat("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic", ["TEXT", "IMAGE"], ON_DEMAND),
   chat("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", "Anthropic", ["TEXT"], ON_DEMAND),
@@ -112,6 +116,17 @@ export const FOUNDATION_MODELS: readonly FoundationModel[] = [
     ["TEXT", "IMAGE"],
     PROFILE_ONLY,
   ),
+  // Claude 4.5 and later: ids, names and profile geographies (PROFILE_GEOGRAPHIES below) as Bedrock lists
+  // them (Anthropic's "Claude on Amazon Bedrock" model table, the AWS model cards, list-inference-profiles
+  // output published for Opus 5.5). Newer ids drop the date and the `-v1:0` suffix.
+  claude("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5"),
+  claude("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6"),
+  claude("anthropic.claude-sonnet-4-6", "Claude Sonnet 4.6"),
+  claude("anthropic.claude-opus-4-7", "Claude Opus 4.7"),
+  claude("anthropic.claude-opus-4-8", "Claude Opus 4.8"),
+  claude("anthropic.claude-sonnet-5", "Claude Sonnet 5"),
+  claude("anthropic.claude-fable-5", "Claude Fable 5"),
+  claude("anthropic.claude-opus-5-5", "Claude Opus 5.5"),
   chat("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", ["TEXT"], ON_DEMAND, [
     "FINE_TUNING",
     "DISTILLATION",
@@ -182,15 +197,41 @@ export interface InferenceProfile {
 const GEOGRAPHIES: ReadonlyArray<{ prefix: string; label: string; regions: string[] }> = [
   { prefix: "us", label: "US", regions: ["us-east-1", "us-east-2", "us-west-2"] },
   { prefix: "eu", label: "EU", regions: ["eu-central-1", "eu-west-1", "eu-west-3"] },
+  { prefix: "apac", label: "APAC", regions: ["ap-northeast-1", "ap-southeast-1", "ap-south-1"] },
+  { prefix: "jp", label: "JP", regions: ["ap-northeast-1", "ap-northeast-3"] },
+  { prefix: "au", label: "AU", regions: ["ap-southeast-2", "ap-southeast-4"] },
   { prefix: "global", label: "Global", regions: ["us-east-1", "eu-west-1", "ap-northeast-1"] },
 ];
+
+/** Profiles of models not listed in PROFILE_GEOGRAPHIES. */
+const DEFAULT_GEOGRAPHIES = ["us", "eu", "global"];
+
+/**
+ * The geographies that have a profile of each Claude 4.5+ model, per Anthropic's Bedrock model table and
+ * the AWS model cards. Not every model has every geography: Opus 5.5 has no `us.` profile here (only the
+ * `jp.` and `global.` profiles of its launch listing), so a caller in us-east-1 reaches it through `global.`.
+ */
+const PROFILE_GEOGRAPHIES: Readonly<Record<string, readonly string[]>> = {
+  "anthropic.claude-sonnet-4-5-20250929-v1:0": ["us", "eu", "jp", "au", "global"],
+  "anthropic.claude-haiku-4-5-20251001-v1:0": ["us", "eu", "jp", "au", "global"],
+  "anthropic.claude-opus-4-5-20251101-v1:0": ["us", "eu", "global"],
+  "anthropic.claude-opus-4-6-v1": ["us", "eu", "apac", "jp", "au", "global"],
+  "anthropic.claude-sonnet-4-6": ["us", "eu", "jp", "au", "global"],
+  "anthropic.claude-opus-4-7": ["us", "eu", "jp", "global"],
+  "anthropic.claude-opus-4-8": ["us", "eu", "jp", "au", "global"],
+  "anthropic.claude-sonnet-5": ["us", "eu", "jp", "au", "global"],
+  "anthropic.claude-fable-5": ["us", "eu", "global"],
+  "anthropic.claude-opus-5-5": ["jp", "global"],
+};
 
 const PROFILED_PROVIDERS = new Set(["Anthropic", "Amazon"]);
 
 export const INFERENCE_PROFILES: readonly InferenceProfile[] = FOUNDATION_MODELS.filter(
   (m) => PROFILED_PROVIDERS.has(m.providerName) && m.outputModalities.includes("TEXT"),
 ).flatMap((model) =>
-  GEOGRAPHIES.map((geo) => ({
+  GEOGRAPHIES.filter((geo) =>
+    (PROFILE_GEOGRAPHIES[model.modelId] ?? DEFAULT_GEOGRAPHIES).includes(geo.prefix),
+  ).map((geo) => ({
     inferenceProfileId: `${geo.prefix}.${model.modelId}`,
     inferenceProfileName: `${geo.label} ${model.providerName} ${model.modelName}`,
     description: `Routes requests to ${model.providerName} ${model.modelName} in ${geo.regions.join(", ")}.`,

@@ -303,9 +303,9 @@ describe("Anthropic Messages request validation", () => {
     [{ max_tokens: 10, messages: [{ role: "user", content: "x" }] }, "model", /Field required/],
     [{ model: "m", max_tokens: 10, messages: [] }, "messages", /empty/],
     [
-      { model: "m", max_tokens: 10, messages: [{ role: "system", content: "x" }] },
+      { model: "m", max_tokens: 10, messages: [{ role: "tool", content: "x" }] },
       "messages[0].role",
-      /user/,
+      /user, assistant or system/,
     ],
     [
       { model: "m", max_tokens: 10, messages: [{ role: "user", content: 5 }] },

@@ -8,6 +8,7 @@ import type {
 import { ConverseResponse$ } from "@aws-sdk/client-bedrock-runtime";
 import { extendedEncodeURIComponent } from "@smithy/core/protocols";
 import type { Dispatcher, Pool } from "undici";
+import { checkModelName } from "../../models/model-name.js";
 import { createSdkClient, createSdkRuntime, type RuntimeOptions } from "../sdk-runtime.js";
 import type { BedrockRuntime, InvokeModelRequest, InvokeModelResult } from "../transport.js";
 import { type Authenticator, chooseAuthenticator } from "./auth.js";
@@ -41,8 +42,9 @@ function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput):
   return JSON.stringify(body, blobReplacer);
 }
 
+/** The model id is checked first: encoding an unpaired surrogate would throw a bare URIError (a 500). */
 const modelPath = (modelId: string | undefined, action: string) =>
-  `/model/${extendedEncodeURIComponent(modelId ?? "")}/${action}`;
+  `/model/${extendedEncodeURIComponent(checkModelName(modelId ?? ""))}/${action}`;
 
 /**
  * The hot Bedrock Runtime calls (Converse, ConverseStream, InvokeModel) without the SDK's middleware stack:

@@ -9,6 +9,29 @@ export interface ProfileOptions {
 
 const geographyPrefix = /^(us-gov|us|eu|apac|jp|au|ca|global)\./;
 
+/**
+ * Whether a profile of this geography can be called from `region`: jp. and au. are the Japanese and
+ * Australian parts of apac., so a jp. profile chosen for Tokyo stays jp. there.
+ */
+function servesRegion(prefix: string, region: string): boolean {
+  switch (prefix) {
+    case "global":
+      return true;
+    case "jp":
+      return region === "ap-northeast-1" || region === "ap-northeast-3";
+    case "au":
+      return region === "ap-southeast-2" || region === "ap-southeast-4";
+    case "apac":
+      return region.startsWith("ap-");
+    case "us-gov":
+      return region.startsWith("us-gov-");
+    case "us":
+      return region.startsWith("us-") && !region.startsWith("us-gov-");
+    default:
+      return region.startsWith(`${prefix}-`);
+  }
+}
+
 /** Bedrock's answer to a base model id it serves only through an inference profile. */
 export function needsProfile(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: string; message?: string };
@@ -41,7 +64,7 @@ export class ProfileChooser {
     const prefix = geographyPrefix.exec(modelId)?.[1];
     if (prefix !== undefined) {
       const geography = profileGeography(region);
-      if (prefix === "global" || prefix === geography || geography === undefined) return modelId;
+      if (servesRegion(prefix, region) || geography === undefined) return modelId;
       return `${geography}.${modelId.slice(prefix.length + 1)}`;
     }
     return this.learned.get(`${region} ${modelId}`) ?? modelId;

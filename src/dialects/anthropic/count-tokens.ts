@@ -16,10 +16,10 @@ export const toCountTokensInput = (parts: ConverseParts, modelId: string): Count
 });
 
 /** POST /v1/messages/count_tokens → Bedrock CountTokens with the same Converse translation as messages. */
-export function countTokensHandler(deps: Deps, resolveModel: (name: string) => string) {
+export function countTokensHandler(deps: Deps, resolveModel: (name: string) => Promise<string>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(countTokensRequestSchema, request.body);
-    const modelId = resolveModel(body.model);
+    const modelId = await resolveModel(body.model);
     const signal = abortOnDisconnect(reply);
     const parts = await toConverseParts(body, {
       modelId,

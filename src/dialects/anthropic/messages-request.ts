@@ -26,6 +26,7 @@ import type {
   ToolParam,
 } from "./messages-schema.js";
 import { isClaudeModelId } from "./models.js";
+import { leadingSystemBlocks, midConversationTurn } from "./system-messages.js";
 
 type Document = Record<string, DocumentType>;
 
@@ -246,8 +247,15 @@ export async function toConverseParts(
     if (part.text !== "") system.push({ text: part.text });
     if (part.cache_control) system.push(cachePoint(part.cache_control));
   }
+  // System messages before the first user or assistant message are leading ones (see system-messages.ts).
+  const firstTurn = request.messages.findIndex((message) => message.role !== "system");
   const converted = await Promise.all(
-    request.messages.map(async (message, index): Promise<Message> => {
+    request.messages.map(async (message, index): Promise<Message | undefined> => {
+      if (message.role === "system") {
+        if (firstTurn !== -1 && index > firstTurn) return midConversationTurn(message, cachePoint);
+        system.push(...leadingSystemBlocks(message, cachePoint));
+        return undefined;
+      }
       const content = await Promise.all(
         message.content.map((block, blockIndex) =>
           blocks.block(block, `messages[${index}].content[${blockIndex}]`),
@@ -256,7 +264,10 @@ export async function toConverseParts(
       return { role: message.role, content: content.flat() };
     }),
   );
-  const messages = mergeSameRole(converted);
+  const messages = mergeSameRole(converted.filter((message) => message !== undefined));
+  if (messages.length === 0) {
+    throw invalidRequest("messages must contain at least one user or assistant message.", "messages");
+  }
   const last = messages.at(-1);
   // Top-level cache_control caches everything up to the end of the conversation.
   if (request.cache_control && last)

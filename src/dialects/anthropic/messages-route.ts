@@ -12,13 +12,13 @@ import { messageId, toAnthropicMessage } from "./messages-response.js";
 import { messagesRequestSchema } from "./messages-schema.js";
 import { MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
 
-export function messagesHandler(deps: Deps, resolveModel: (name: string) => string) {
+export function messagesHandler(deps: Deps, resolveModel: (name: string) => Promise<string>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(messagesRequestSchema, request.body);
     // Url sources download before Bedrock is called; a client that leaves stops those downloads too.
     const signal = abortOnDisconnect(reply);
     const input = await toConverseInput(body, {
-      modelId: resolveModel(body.model),
+      modelId: await resolveModel(body.model),
       media: deps.mediaLoader(signal, request.exchange),
       betas: bedrockBetasOf(request.headers["anthropic-beta"]),
     });

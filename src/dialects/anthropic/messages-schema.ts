@@ -87,11 +87,22 @@ export type ContentBlockParam = z.infer<typeof contentBlock>;
 export type ImageSource = z.infer<typeof imageSource>;
 export type DocumentBlockParam = z.infer<typeof documentBlock>;
 
-const message = z.object({
+const turn = z.object({
   role: z.enum(["user", "assistant"]),
   content: stringAsTextBlocks(
     z.array(contentBlock, { error: "must be a string or an array of content blocks" }),
   ),
+});
+
+/** A mid-conversation system message (Claude Opus 4.8 and later on Anthropic's API): text only. */
+const systemMessage = z.object({
+  role: z.literal("system"),
+  content: stringAsTextBlocks(z.array(textBlock, { error: "must be a string or an array of text blocks" })),
+});
+export type SystemMessageParam = z.infer<typeof systemMessage>;
+
+const message = z.discriminatedUnion("role", [turn, systemMessage], {
+  error: "must be user, assistant or system",
 });
 export type MessageParam = z.infer<typeof message>;
 

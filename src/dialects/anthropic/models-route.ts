@@ -4,6 +4,7 @@ import type { CatalogueModel } from "../../bedrock/catalogue.js";
 import type { Deps } from "../../deps.js";
 import { GatewayError, invalidRequest } from "../../errors.js";
 import { parseBody } from "../../http/validate.js";
+import { publicClaudeName, withoutProfilePrefix } from "../../models/claude-ids.js";
 import { claudeModelNamed, claudeModelOfBedrockId } from "./models.js";
 
 export interface AnthropicModelInfo {
@@ -43,13 +44,18 @@ export function claudeModelList(
     const known = byId.get(info.id);
     if (!known || known.created_at < info.created_at) byId.set(info.id, info);
   };
+  // A model the table does not know is listed under its public name too (the name resolution accepts),
+  // with the foundation model's display name rather than a profile's ("US Anthropic …").
+  const foundationNames = new Map(
+    catalogue.filter((model) => model.kind === "foundation-model").map((model) => [model.id, model.name]),
+  );
   for (const model of catalogue.filter(isClaude)) {
     const known = claudeModelOfBedrockId(model.id);
-    const id = known?.id ?? model.id;
+    const id = known?.id ?? publicClaudeName(model.id) ?? model.id;
     add({
       type: "model",
       id,
-      display_name: known?.displayName ?? model.name,
+      display_name: known?.displayName ?? foundationNames.get(withoutProfilePrefix(model.id)) ?? model.name,
       created_at: createdAt(id, model.created),
     });
   }
@@ -105,7 +111,7 @@ export function modelsHandlers(deps: Deps, aliases: Record<string, string>) {
       const id = request.params["*"];
       const all = await models();
       // Aliases, dated names and Bedrock ids of a known model all find its one entry.
-      const canonical = (claudeModelNamed(id) ?? claudeModelOfBedrockId(id))?.id;
+      const canonical = (claudeModelNamed(id) ?? claudeModelOfBedrockId(id))?.id ?? publicClaudeName(id);
       const model = all.find((entry) => entry.id === id) ?? all.find((entry) => entry.id === canonical);
       if (!model) {
         throw new GatewayError("not_found", `model: ${id} was not found.`, {

@@ -1,4 +1,8 @@
+import type { ModelCatalogue } from "../../bedrock/catalogue.js";
 import { GatewayError } from "../../errors.js";
+import { resolveClaudeName } from "../../models/claude-catalogue.js";
+import { withoutProfilePrefix } from "../../models/claude-ids.js";
+import { checkModelName } from "../../models/model-name.js";
 
 /** One Claude model as Anthropic names it, and where it lives on Bedrock. */
 export interface ClaudeModel {
@@ -126,9 +130,6 @@ const byPublicName = new Map<string, ClaudeModel>(
 );
 const byBedrockId = new Map(claudeModels.map((model) => [model.bedrockId, model]));
 
-/** Cross-region inference profile prefixes Bedrock puts in front of a model id. */
-const profilePrefix = /^(?:global|us|us-gov|eu|apac|jp|au|ca)\./;
-
 /**
  * The inference profile geography of a region. Newer Claude models are served only through inference
  * profiles; the regional one keeps requests inside the region's geography (never the `global.` profile,
@@ -144,7 +145,7 @@ export function profileGeography(region: string): string | undefined {
 
 /** The table entry for a Bedrock model id or inference profile id, if it is one of the known Claude models. */
 export function claudeModelOfBedrockId(bedrockId: string): ClaudeModel | undefined {
-  return byBedrockId.get(bedrockId.replace(profilePrefix, ""));
+  return byBedrockId.get(withoutProfilePrefix(bedrockId));
 }
 
 export const claudeModelNamed = (name: string): ClaudeModel | undefined => byPublicName.get(name);
@@ -153,30 +154,32 @@ export const claudeModelNamed = (name: string): ClaudeModel | undefined => byPub
 export const isClaudeModelId = (modelId: string): boolean =>
   /anthropic|claude/i.test(modelId) || modelId.startsWith("arn:");
 
-/** The bare foundation model id of an inference profile id (CountTokens accepts only those). */
-export const withoutProfilePrefix = (modelId: string): string => modelId.replace(profilePrefix, "");
-
 /**
  * Resolves the model a caller names to what Bedrock is called with: MODEL_ALIASES first, then Anthropic's
- * public names (to the regional inference profile), else the name as given (a Bedrock id or ARN).
- * A `claude-…` name the table does not know is refused here with 404, not sent to Bedrock.
+ * public names in the table (to the regional inference profile), then any other `claude-…` name against
+ * the live Bedrock catalogue (cached; see resolveClaudeName), else the name as given (a Bedrock id or ARN).
+ * A `claude-…` name that neither knows is refused here with 404, not sent to Bedrock.
  */
 export function createClaudeModelResolver(
   aliases: Record<string, string>,
   region: string,
-): (name: string) => string {
+  catalogue?: ModelCatalogue,
+): (name: string) => Promise<string> {
   const geography = profileGeography(region);
-  return (name) => {
+  return async (name) => {
+    checkModelName(name);
     const target = Object.hasOwn(aliases, name) ? (aliases[name] as string) : name;
     const model = byPublicName.get(target);
     if (model) return geography ? `${geography}.${model.bedrockId}` : model.bedrockId;
-    if (/^claude-/i.test(target)) {
-      throw new GatewayError(
-        "not_found",
-        `model: ${target.slice(0, 100)} is not a Claude model this gateway knows. Use a listed model, a Bedrock model id or an inference profile.`,
-        { code: "model_not_found", param: "model" },
-      );
-    }
-    return target;
+    if (!/^claude-/i.test(target)) return target;
+    const listed = catalogue && resolveClaudeName(target, await catalogue.list(), region);
+    if (listed) return listed;
+    throw new GatewayError(
+      "not_found",
+      `model: ${target.slice(0, 100)} is not a Claude model this gateway knows or Bedrock lists in ${region}. Use a listed model, a Bedrock model id or an inference profile.`,
+      { code: "model_not_found", param: "model" },
+    );
   };
 }
+
+export { withoutProfilePrefix };

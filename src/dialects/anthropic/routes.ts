@@ -10,7 +10,7 @@ import { modelsHandlers } from "./models-route.js";
 /** The Anthropic Messages API, mounted under ANTHROPIC_ROUTES_PREFIX. */
 export async function anthropicRoutes(app: FastifyInstance, options: { config: Config; deps: Deps }) {
   const { config, deps } = options;
-  const resolveModel = createClaudeModelResolver(config.MODEL_ALIASES, config.region);
+  const resolveModel = createClaudeModelResolver(config.MODEL_ALIASES, config.region, deps.catalogue);
   const models = modelsHandlers(deps, config.MODEL_ALIASES);
 
   app.post("/v1/messages", messagesHandler(deps, resolveModel));

@@ -11,6 +11,8 @@ import type { DocumentType } from "@smithy/types";
 import { reasoningFields } from "../../bedrock/reasoning.js";
 import { mergeSameRole } from "../../bedrock/turns.js";
 import { invalidRequest } from "../../errors.js";
+import { fieldPath } from "../../http/field-path.js";
+import { checkJsonDepth } from "../../http/json-depth.js";
 import { documentName } from "../../media/formats.js";
 import type { MediaLoader } from "../../media/types.js";
 import { type ChatMessage, type ChatRequest, ignoredOpenAiFields, type UserPart } from "./chat-schema.js";
@@ -22,15 +24,21 @@ function textOf(content: string | { text: string }[]): string {
   return typeof content === "string" ? content : content.map((part) => part.text).join("");
 }
 
-function parseToolArguments(text: string, param: string): Document {
+/** `at` is the path of the arguments field; their nesting counts from there, as if they were in the body. */
+function parseToolArguments(text: string, at: (string | number)[]): Document {
   if (text.trim() === "") return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Document;
+    parsed = JSON.parse(text);
   } catch {
-    // fall through to the error below
+    // the error below
   }
-  throw invalidRequest("Tool call arguments must be a JSON object encoded as a string.", param);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw invalidRequest("Tool call arguments must be a JSON object encoded as a string.", fieldPath(at));
+  }
+  // They go back to Bedrock through JSON.stringify, which recurses.
+  checkJsonDepth(parsed, at);
+  return parsed as Document;
 }
 
 async function userBlocks(
@@ -82,7 +90,12 @@ type TurnMessage = Exclude<ChatMessage, SystemMessage>;
 const isSystem = (message: ChatMessage): message is SystemMessage =>
   message.role === "system" || message.role === "developer";
 
-async function toConverseMessage(message: TurnMessage, param: string, media: MediaLoader): Promise<Message> {
+async function toConverseMessage(
+  message: TurnMessage,
+  at: (string | number)[],
+  media: MediaLoader,
+): Promise<Message> {
+  const param = fieldPath(at);
   switch (message.role) {
     case "user":
       return { role: "user", content: await userBlocks(message.content, `${param}.content`, media) };
@@ -106,10 +119,13 @@ async function toConverseMessage(message: TurnMessage, param: string, media: Med
           toolUse: {
             toolUseId: call.id,
             name: call.function.name,
-            input: parseToolArguments(
-              call.function.arguments,
-              `${param}.tool_calls[${index}].function.arguments`,
-            ),
+            input: parseToolArguments(call.function.arguments, [
+              ...at,
+              "tool_calls",
+              index,
+              "function",
+              "arguments",
+            ]),
           },
         });
       }
@@ -172,7 +188,7 @@ export async function toConverseInput(
       if (text.trim() !== "") system.push({ text });
       return;
     }
-    turns.push(toConverseMessage(message, `messages[${index}]`, media));
+    turns.push(toConverseMessage(message, ["messages", index], media));
   });
   const messages = mergeSameRole(await Promise.all(turns));
   if (messages.length === 0) {

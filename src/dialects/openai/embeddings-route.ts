@@ -12,12 +12,13 @@ import { readEmbeddingInput } from "./embeddings-input.js";
 import { toEmbeddingsResponse } from "./embeddings-response.js";
 import { embeddingsRequestSchema, extraFields } from "./embeddings-schema.js";
 
+/** As OpenAI and the chat route answer a model they do not have: 404 `model_not_found`, naming `model`. */
 function unsupportedModel(model: string): GatewayError {
   const families = EMBEDDING_FAMILIES.map((family) => family.name).join("; ");
   return new GatewayError(
-    "invalid_request",
-    `The model '${model}' is not an embedding model this gateway can call. Supported: ${families}.`,
-    { param: "model", code: "model_not_supported" },
+    "not_found",
+    `The model '${model.slice(0, 200)}' is not an embedding model this gateway can call. Supported: ${families}.`,
+    { param: "model", code: "model_not_found" },
   );
 }
 

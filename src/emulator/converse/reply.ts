@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { DirectiveError, type Directives, parseDirectives } from "../directives.js";
 import { EmulatedError } from "../exceptions.js";
+import { structuredOutputText } from "../structured-output.js";
 import {
   type ConverseRequest,
   converseInputTokens,
@@ -61,6 +62,9 @@ export function readConverseCall(body: unknown): ConverseCall {
 }
 
 function replyText({ request, text }: ConverseCall): string {
+  // Structured output: Bedrock's answer validates against the schema (structured-output.ts).
+  const structured = structuredOutputText(request);
+  if (structured !== undefined) return structured;
   const results = (lastUserMessage(request)?.content ?? []).flatMap((b) =>
     b.toolResult ? [b.toolResult] : [],
   );
