@@ -11,7 +11,7 @@ import { clientErrorHandler } from "./edge/client-errors.js";
 import { registerCors } from "./edge/cors.js";
 import { logFailedHandshakes } from "./edge/handshake-log.js";
 import { nodeServerFactory } from "./edge/node-server.js";
-import { forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
+import { forwardedForHook, forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
 import { securityHeadersHook } from "./edge/security-headers.js";
 import { startTlsReload, tlsEnabled, tlsServerOptions } from "./edge/tls.js";
 import { readTlsFiles } from "./edge/tls-files.js";
@@ -64,6 +64,7 @@ export async function buildApp(
 
   drainOnClose(app);
 
+  if (trustProxy) app.addHook("onRequest", forwardedForHook);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
     // Anthropic's clients read the request id from request-id.
