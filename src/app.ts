@@ -10,6 +10,7 @@ import { openAiRoutes } from "./dialects/openai/routes.js";
 import { clientErrorHandler } from "./edge/client-errors.js";
 import { registerCors } from "./edge/cors.js";
 import { logFailedHandshakes } from "./edge/handshake-log.js";
+import { discardRestOfBody } from "./edge/lingering-close.js";
 import { nodeServerFactory } from "./edge/node-server.js";
 import { forwardedForHook, forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
 import { securityHeadersHook } from "./edge/security-headers.js";
@@ -101,6 +102,11 @@ export async function buildApp(
         { status: gatewayError.status, reason: gatewayError.message, detail: gatewayError.detail },
         "request refused",
       );
+    if (gatewayError.status === 413 && !request.raw.complete) {
+      // Let the client finish sending, or it never reads the 413 (src/edge/lingering-close.ts).
+      reply.removeHeader("connection");
+      discardRestOfBody(request.raw);
+    }
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
     if (gatewayError.retryAfter !== undefined) reply.header("retry-after", String(gatewayError.retryAfter));
     const dialect = dialects.forUrl(request.url);
