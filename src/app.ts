@@ -9,6 +9,7 @@ import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialec
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { clientErrorHandler } from "./edge/client-errors.js";
 import { registerCors } from "./edge/cors.js";
+import { expectationFailedHandler, frameworkErrorHandler } from "./edge/early-refusals.js";
 import { logFailedHandshakes } from "./edge/handshake-log.js";
 import { discardRestOfBody } from "./edge/lingering-close.js";
 import { nodeServerFactory } from "./edge/node-server.js";
@@ -48,6 +49,8 @@ export async function buildApp(
     trustProxy,
     // Header timeouts, oversized headers and malformed HTTP, answered in JSON before routing.
     clientErrorHandler: clientErrorHandler((url) => dialects.forUrl(url)),
+    // A path Fastify cannot decode (%ff), answered in JSON like the rest.
+    frameworkErrors: frameworkErrorHandler((url) => dialects.forUrl(url)),
     bodyLimit: config.MAX_REQUEST_BODY_SIZE,
     // Client-chosen ids would let anyone forge log correlation; we mint our own.
     genReqId: () => randomUUID(),
@@ -64,6 +67,7 @@ export async function buildApp(
   ]);
 
   drainOnClose(app);
+  app.server.on("checkExpectation", expectationFailedHandler(dialects.forUrl, app.log));
 
   if (trustProxy) app.addHook("onRequest", forwardedForHook);
   app.addHook("onRequest", async (request, reply) => {
