@@ -100,7 +100,13 @@ export async function buildApp(
 
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);
-    if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) {
+      // The client went away (and its Bedrock call was aborted): not a failure of the gateway.
+      request.log.info(
+        { status: gatewayError.status, reason: `client closed the connection: ${gatewayError.message}` },
+        "client disconnected",
+      );
+    } else if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
     else
       request.log.info(
         { status: gatewayError.status, reason: gatewayError.message, detail: gatewayError.detail },
