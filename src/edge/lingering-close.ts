@@ -8,8 +8,8 @@ export const lingerLimits = { bytes: 128 * 1024 * 1024, ms: 10_000 };
  * cuts the connection if the body has not ended. Closing at once, as Fastify asks Node to (Connection:
  * close), resets the connection under a client that is still writing, and clients that write the whole body
  * before they read (fetch/undici, http.request) then report EPIPE instead of the 413. The caller therefore
- * drops that header: Node's keep-alive handling reads the body to its end (unbounded, so the limits are
- * enforced here), and the connection stays usable if the body ends within them.
+ * drops that header; the body is read to its end here, and the connection stays usable (an HTTP/1.1
+ * connection persists unless one side says otherwise) if it ends within the limits.
  */
 export function discardRestOfBody(request: IncomingMessage, limits = lingerLimits): void {
   const socket = request.socket;
@@ -24,9 +24,11 @@ export function discardRestOfBody(request: IncomingMessage, limits = lingerLimit
   };
   const stop = () => {
     clearTimeout(timer);
-    socket.off("data", count);
+    request.off("data", count);
   };
-  socket.on("data", count);
+  // Read here rather than through Node's own discarding (req._dump), which cannot be counted.
+  request.on("data", count);
   request.once("end", stop);
   socket.once("close", stop);
+  request.resume();
 }
