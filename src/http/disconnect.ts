@@ -31,6 +31,8 @@ export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
     socket.off("end", onClientEnd);
     if (!response.writableFinished) controller.abort();
   });
+  // HTTP/1.0 clients must not be sent a 1xx answer; theirs is left to the write of the answer.
+  if (reply.request.raw.httpVersion === "1.0") return controller.signal;
   if (socket.readableEnded) onClientEnd();
   else socket.once("end", onClientEnd);
   return controller.signal;
