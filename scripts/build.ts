@@ -7,13 +7,15 @@
  * and holds about 15 MiB less when idle, 10 MiB less under load (BENCHMARKS.md, third session). Modules loaded
  * on first use (the control-plane client, SSM, Secrets Manager, the tokenizer) stay lazy: each dynamic import
  * becomes a chunk of its own. Types are checked by `npm test` (tsc --noEmit).
+ *
+ * A build never touches files a running gateway may still load (its lazy chunks): see build-output.ts.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { type BuildOptions, build } from "esbuild";
+import { installBuild, stagingDirectory } from "./build-output.js";
 
 const outdir = process.argv[2] ?? "dist";
-rmSync(outdir, { recursive: true, force: true });
+const staging = stagingDirectory(outdir);
 const options = {
   bundle: true,
   splitting: true,
@@ -36,7 +38,8 @@ const options = {
   external: ["@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler", "light-my-request"],
   logLevel: "warning",
 } satisfies BuildOptions;
-await build({ ...options, entryPoints: ["src/main.ts"], outdir });
+await build({ ...options, entryPoints: ["src/main.ts"], outdir: staging });
 // The emulator for the benches (bench/run.ts, bench/auth.ts), built on its own so that it shares no chunk with
 // the gateway.
-await build({ ...options, entryPoints: ["src/emulator/main.ts"], outdir: join(outdir, "emulator") });
+await build({ ...options, entryPoints: ["src/emulator/main.ts"], outdir: join(staging, "emulator") });
+installBuild(outdir, staging, ["main.js", "emulator/main.js"]);

@@ -9,9 +9,11 @@ import { anthropicDialect, dialectTable, openAiDialect } from "./dialects/dialec
 import { openAiRoutes } from "./dialects/openai/routes.js";
 import { clientErrorHandler } from "./edge/client-errors.js";
 import { registerCors } from "./edge/cors.js";
+import { expectationFailedHandler, frameworkErrorHandler } from "./edge/early-refusals.js";
 import { logFailedHandshakes } from "./edge/handshake-log.js";
+import { discardRestOfBody } from "./edge/lingering-close.js";
 import { nodeServerFactory } from "./edge/node-server.js";
-import { forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
+import { forwardedForHook, forwardedPort, trustProxyOption } from "./edge/proxy-trust.js";
 import { securityHeadersHook } from "./edge/security-headers.js";
 import { startTlsReload, tlsEnabled, tlsServerOptions } from "./edge/tls.js";
 import { readTlsFiles } from "./edge/tls-files.js";
@@ -50,6 +52,8 @@ export async function buildApp(
     trustProxy,
     // Header timeouts, oversized headers and malformed HTTP, answered in JSON before routing.
     clientErrorHandler: clientErrorHandler((url) => dialects.forUrl(url)),
+    // A path Fastify cannot decode (%ff), answered in JSON like the rest.
+    frameworkErrors: frameworkErrorHandler((url) => dialects.forUrl(url)),
     bodyLimit: config.MAX_REQUEST_BODY_SIZE,
     // Client-chosen ids would let anyone forge log correlation; we mint our own.
     genReqId: () => randomUUID(),
@@ -66,11 +70,13 @@ export async function buildApp(
     { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
   ]);
 
-
   // First hook: the request id headers and the request's Exchange (access log line, metrics, trace).
   registerExchange(app, dialects, deps.observability, (request) => forwardedPort(request, trustProxy));
   // After the Exchange exists, so a request refused while draining still has its record and log line.
   drainOnClose(app);
+  app.server.on("checkExpectation", expectationFailedHandler(dialects.forUrl, app.log));
+
+  if (trustProxy) app.addHook("onRequest", forwardedForHook);
   app.addHook("onRequest", securityHeadersHook);
   app.addHook("onRequest", trustedHostHook(config.TRUSTED_HOSTS));
   // Its onRequest hook answers preflights, before authentication.
@@ -82,13 +88,25 @@ export async function buildApp(
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);
     request.exchange.errorCode = gatewayError.code ?? gatewayError.kind;
-    if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) {
+      // The client went away (and its Bedrock call was aborted): not a failure of the gateway.
+      request.log.info(
+        { status: gatewayError.status, reason: `client closed the connection: ${gatewayError.message}` },
+        "client disconnected",
+      );
+    } else if (gatewayError.status >= 500) request.log.error({ err: error }, "request failed");
     else
       request.log.info(
         { status: gatewayError.status, reason: gatewayError.message, detail: gatewayError.detail },
         "request refused",
       );
     for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
+    if (gatewayError.status === 413 && !request.raw.complete) {
+      // Let the client finish sending, or it never reads the 413 (src/edge/lingering-close.ts); after the
+      // error's own headers, which may ask to close.
+      reply.removeHeader("connection");
+      discardRestOfBody(request.raw);
+    }
     if (gatewayError.retryAfter !== undefined) reply.header("retry-after", String(gatewayError.retryAfter));
     const dialect = dialects.forUrl(request.url);
     return reply

@@ -37,6 +37,8 @@ export interface GatewayErrorOptions {
   headers?: Record<string, string>;
   /** Why, for the log line of the request only; never rendered to the client. */
   detail?: string;
+  /** The error this one stands for, logged with its stack (a 5xx must say what failed). */
+  cause?: unknown;
 }
 
 /** The one error type of the gateway; each dialect renders it in its own shape. */
@@ -54,7 +56,7 @@ export class GatewayError extends Error {
     message: string,
     options: GatewayErrorOptions = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status ?? statusOfKind[kind];
     this.param = options.param ?? null;
     this.code = options.code ?? null;
@@ -100,5 +102,5 @@ export function toGatewayError(error: unknown): GatewayError {
       },
     );
   }
-  return new GatewayError("internal", "The gateway failed to process the request.");
+  return new GatewayError("internal", "The gateway failed to process the request.", { cause: error });
 }

@@ -77,4 +77,19 @@ describe("proxy headers", () => {
       expect.objectContaining({ ip: "127.0.0.1", proto: "http" }),
     );
   });
+
+  it.each([
+    ["unknown", "127.0.0.1"],
+    ["foo", "127.0.0.1"],
+    // The proxy did not know its peer: what lies to the left of its entry is the client's own word.
+    ["203.0.113.9, unknown", "127.0.0.1"],
+    ["foo, 203.0.113.9", "203.0.113.9"],
+    ["198.51.100.7, unknown, 10.1.2.3", "10.1.2.3"],
+    ["203.0.113.9:4711", "203.0.113.9"],
+    ["[2001:db8::7]:4711", "2001:db8::7"],
+    ["_hidden, 2001:db8::7", "2001:db8::7"],
+  ])("skips the X-Forwarded-For entry that is not an address in %j", async (forwarded, ip) => {
+    const answer = await rawGet(on.url, "/health", ["Host: gw", `X-Forwarded-For: ${forwarded}`]);
+    expect(requestLine(on, answer.headers["x-request-id"]).ip).toBe(ip);
+  });
 });

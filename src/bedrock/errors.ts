@@ -91,7 +91,7 @@ export function mapBedrockError(error: unknown): GatewayError {
   const status = sdk.$metadata?.httpStatusCode;
   if (status === 429) return new GatewayError("rate_limit", `Bedrock is throttling requests: ${message}`);
   if (status !== undefined && status >= 500)
-    return new GatewayError("upstream", `Bedrock failed: ${message}`);
+    return new GatewayError("upstream", `Bedrock failed: ${message}`, { cause: error });
   // Unrecognised key, bad signature, expired token: the gateway's own AWS credentials are at fault,
   // not the caller's request, so this is not a 4xx the caller could fix. The AWS message stays in the log.
   if (status === 401 || status === 403) {
@@ -103,7 +103,11 @@ export function mapBedrockError(error: unknown): GatewayError {
   if (status !== undefined && status >= 400)
     return new GatewayError("invalid_request", `Bedrock rejected the request: ${message}`);
   if (isNetworkFailure(error)) {
-    return new GatewayError("unavailable", "Bedrock could not be reached.", { code: "service_unavailable" });
+    return new GatewayError("unavailable", "Bedrock could not be reached.", {
+      code: "service_unavailable",
+      cause: error,
+    });
   }
-  return new GatewayError("internal", "The gateway failed to process the request.");
+  // Not an AWS error: a fault of the gateway's own (the log needs its stack).
+  return new GatewayError("internal", "The gateway failed to process the request.", { cause: error });
 }

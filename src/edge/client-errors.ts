@@ -28,11 +28,42 @@ export function clientErrorOf(code: string | undefined): GatewayError {
   }
 }
 
-/** The path of the request line in the bytes read so far, to answer in that route's dialect. */
-function requestPath(rawPacket: unknown): string {
+/**
+ * The path of a request target, for choosing the dialect: an absolute-form target
+ * (http://host/anthropic/v1/messages, as proxies send) is reduced to its path.
+ */
+export function targetPath(target: string): string {
+  if (target.startsWith("/")) return target;
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(target);
+  if (absolute === null) return "/";
+  const path = absolute[1] ?? "";
+  return path.startsWith("/") ? path : `/${path}`;
+}
+
+/**
+ * The path of the request line in the bytes read so far. The line may be cut short (a request line longer
+ * than the header limit): its beginning still names the route.
+ */
+export function requestPath(rawPacket: unknown): string {
   if (!Buffer.isBuffer(rawPacket)) return "/";
   const line = rawPacket.subarray(0, 2048).toString("latin1");
-  return /^[A-Z]+ (\/\S*) HTTP\//.exec(line)?.[1] ?? "/";
+  const target = /^[A-Z]+ +([^\s]+)/.exec(line)?.[1];
+  return target === undefined ? "/" : targetPath(target);
+}
+
+/** An error answered outside Fastify's routing: status, headers (request id, security headers) and body. */
+export function edgeAnswer(dialect: Dialect, refusal: GatewayError, id: string) {
+  const status = dialect.statusOf?.(refusal) ?? refusal.status;
+  const body = JSON.stringify(dialect.errorBody(refusal));
+  const headers: Record<string, string> = {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+    "x-request-id": id,
+    ...(dialect.name === "anthropic" ? { "request-id": id } : {}),
+    ...securityHeaders,
+  };
+  return { status, headers, body };
 }
 
 /** Node's own check before it writes to a socket that failed: no answer of ours has begun. */
@@ -59,17 +90,7 @@ export function clientErrorHandler(dialectFor: (url: string) => Dialect) {
       "connection refused",
     );
     if (socket.writable && !answerStarted(socket)) {
-      const dialect = dialectFor(requestPath(error.rawPacket));
-      const status = dialect.statusOf?.(refusal) ?? refusal.status;
-      const body = JSON.stringify(dialect.errorBody(refusal));
-      const headers: Record<string, string> = {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": String(Buffer.byteLength(body)),
-        connection: "close",
-        "x-request-id": id,
-        ...(dialect.name === "anthropic" ? { "request-id": id } : {}),
-        ...securityHeaders,
-      };
+      const { status, headers, body } = edgeAnswer(dialectFor(requestPath(error.rawPacket)), refusal, id);
       const head = Object.entries(headers)
         .map(([name, value]) => `${name}: ${value}\r\n`)
         .join("");

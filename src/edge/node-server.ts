@@ -19,6 +19,9 @@ export function nodeServerFactory(config: LimitSettings, tls: TlsOptions | undef
     server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT;
     server.requestTimeout = config.HTTP_REQUEST_TIMEOUT;
     server.headersTimeout = config.HTTP_HEADERS_TIMEOUT;
+    // A client that half-closes after its request (socket.end(request)) still gets its answer, then the
+    // connection closes. Node's default aborts the request on the client's FIN and ends the connection.
+    (server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
     // Fastify's types describe an http.Server; an https.Server serves the same requests.
     return server as http.Server;
   };

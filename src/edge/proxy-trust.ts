@@ -1,4 +1,4 @@
-import type { FastifyRequest, FastifyServerOptions } from "fastify";
+import type { FastifyRequest, FastifyServerOptions, onRequestHookHandler } from "fastify";
 import ipaddr from "ipaddr.js";
 
 /** Loopback and the private ranges a VPC load balancer or a sidecar proxy lives in. */
@@ -71,3 +71,41 @@ export function forwardedPort(
   const port = /^\d{1,5}$/.test(last) ? Number(last) : Number.NaN;
   return port > 0 && port < 65536 ? port : undefined;
 }
+
+/** An X-Forwarded-For entry as a bare address ("1.2.3.4:80" and "[::1]:80" lose the port), or undefined. */
+export function forwardedAddress(entry: string): string | undefined {
+  const text = entry.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text)?.[1];
+  const candidate = bracketed ?? /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text)?.[1] ?? text;
+  if (ipaddr.IPv4.isValidFourPartDecimal(candidate)) return candidate;
+  return ipaddr.IPv6.isValid(candidate) ? candidate : undefined;
+}
+
+/**
+ * X-Forwarded-For as Fastify should walk it: from the right, up to (not including) the first entry that is
+ * not an address. A proxy writes "unknown" (or a name) when it does not know its peer; what lies to the left
+ * of that is the unknown peer's own word, so the client is the last hop we can vouch for, and the socket
+ * peer when none is left. The client IP that is logged is therefore always an IP.
+ */
+export function usableForwardedFor(header: string): string | undefined {
+  const entries = header.split(",");
+  const usable: string[] = [];
+  for (let index = entries.length - 1; index >= 0; index--) {
+    const address = forwardedAddress(entries[index] ?? "");
+    if (address === undefined) break;
+    usable.unshift(address);
+  }
+  return usable.length > 0 ? usable.join(", ") : undefined;
+}
+
+/** First onRequest hook when proxy headers are on: request.ip is computed from the header it leaves. */
+export const forwardedForHook: onRequestHookHandler = (request, _reply, done) => {
+  const headers = request.raw.headers;
+  const header = headers["x-forwarded-for"];
+  if (typeof header === "string") {
+    const usable = usableForwardedFor(header);
+    if (usable === undefined) delete headers["x-forwarded-for"];
+    else headers["x-forwarded-for"] = usable;
+  }
+  done();
+};

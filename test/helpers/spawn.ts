@@ -34,10 +34,10 @@ function spawnMain(env: Record<string, string>, nodeArgs: string[] = [], entry =
   );
 }
 
-/** Runs the real entry point with the given environment and waits for it to exit. */
-export function runMain(env: Record<string, string>, timeoutMs = 15_000): Promise<Exit> {
+/** Runs the real entry point (or `entry`) with the given environment and waits for it to exit. */
+export function runMain(env: Record<string, string>, timeoutMs = 15_000, entry?: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawnMain(env);
+    const child = spawnMain(env, [], entry);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
