@@ -41,20 +41,20 @@ async function keyCheck() {
     [
       "verify(right key)",
       microseconds(() => {
-        sink += Number(verifier.verify(key, now));
+        sink += verifier.verify(key, now) ? 1 : 0;
       }),
     ],
     [
       "verify(wrong key, same length)",
       microseconds(() => {
-        sink += Number(verifier.verify(wrong, now));
+        sink += verifier.verify(wrong, now) ? 1 : 0;
       }),
     ],
     [
       "read headers + verify (what the hook does)",
       microseconds(() => {
         const presented = presentedKey(headers);
-        if (presented.kind === "key") sink += Number(verifier.verify(presented.key, now));
+        if (presented.kind === "key") sink += verifier.verify(presented.key, now) ? 1 : 0;
       }),
     ],
   ] as const;

@@ -74,7 +74,7 @@ export async function buildApp(
   // Its onRequest hook answers preflights, before authentication.
   if (config.CORS_ALLOW_ORIGINS) await registerCors(app, config.CORS_ALLOW_ORIGINS);
   // After CORS, so preflights are answered before any key is asked for.
-  registerAuthentication(app, config, deps);
+  await registerAuthentication(app, config, deps);
 
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
@@ -83,6 +83,8 @@ export async function buildApp(
         url: loggedUrl(request.url),
         // The client: the socket peer, or what trusted proxies said (ENABLE_PROXY_HEADERS).
         ip: request.ip,
+        // The name of the key that was accepted (never the key or its digest).
+        key: request.keyName ?? undefined,
         proto: request.protocol,
         port: forwardedPort(request, trustProxy),
         status: reply.statusCode,

@@ -7,6 +7,7 @@ import type { Setting, SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
+import { keySettings, keySettingsProblem } from "./keys.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
 
@@ -18,6 +19,7 @@ export const settings = {
   ...embeddingsSettings,
   ...anthropicSettings,
   ...authSettings,
+  ...keySettings,
   ...edgeSettings,
   ...storeSettings,
 } satisfies SettingGroup;
@@ -59,6 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   resolveEdgeSettings(config, env);
   const authProblem = authSettingsProblem(config);
   if (authProblem) throw new ConfigError(`Invalid configuration: ${authProblem}`);
+  const keysProblem = keySettingsProblem(config);
+  if (keysProblem) throw new ConfigError(`Invalid configuration: ${keysProblem}`);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).

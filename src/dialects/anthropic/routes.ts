@@ -11,7 +11,7 @@ import { modelsHandlers } from "./models-route.js";
 export async function anthropicRoutes(app: FastifyInstance, options: { config: Config; deps: Deps }) {
   const { config, deps } = options;
   const resolveModel = createClaudeModelResolver(config.MODEL_ALIASES, config.region);
-  const models = modelsHandlers(deps, config.MODEL_ALIASES);
+  const models = modelsHandlers(deps, config.MODEL_ALIASES, resolveModel);
 
   app.post("/v1/messages", messagesHandler(deps, resolveModel));
   allowOnly(app, "/v1/messages", ["POST"]);
