@@ -5,7 +5,7 @@ import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { emulatorEnvironment } from "./helpers/gateway.js";
 import { keyStoreFile, sha256, storeKey } from "./helpers/key-store.js";
 import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
-import { type MainProcess, startMain } from "./helpers/spawn.js";
+import { type MainProcess, runMain, startMain } from "./helpers/spawn.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
@@ -127,6 +127,30 @@ describe("limits shared through Redis by two gateway processes", () => {
     while (status !== 200 && Date.now() < deadline) status = (await post(second, concurrentKey)).status;
     expect(status).toBe(200);
   });
+
+  it("REDIS_URL_SECRETSMANAGER_SECRET supplies the auth token; without it limited keys get 503", async () => {
+    const bare = `redis://127.0.0.1:${redis.port}`;
+    emulator.setSecret("aegis/redis-token", {
+      string: JSON.stringify({ auth_token: `token-${process.pid}` }),
+    });
+    const withToken = await gateway({
+      REDIS_URL: bare,
+      REDIS_URL_SECRETSMANAGER_SECRET: "aegis/redis-token",
+    });
+    const withoutToken = await gateway({ REDIS_URL: bare });
+    expect((await post(withToken, concurrentKey)).status).toBe(200);
+    expect((await post(withoutToken, concurrentKey)).status).toBe(503);
+    const missing = await runMain({
+      ...emulatorEnvironment(emulator),
+      API_KEYS_FILE: file.path,
+      REDIS_URL: bare,
+      REDIS_URL_SECRETSMANAGER_SECRET: "aegis/no-such-secret",
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'aegis: cannot read the Redis auth token from Secrets Manager secret "aegis/no-such-secret": it does not exist\n',
+    );
+  }, 60_000);
 
   it("Redis down: limited keys get 503 (or are served unlimited with RATE_LIMIT_FAIL_OPEN), nothing crashes, and it heals", async () => {
     const open = await gateway({ RATE_LIMIT_FAIL_OPEN: "true" });

@@ -40,6 +40,8 @@ export const keySettings = {
 };
 
 type KeyStoreValues = {
+  REDIS_URL?: unknown;
+  REDIS_URL_SECRETSMANAGER_SECRET?: string | undefined;
   API_KEYS_FILE: string | undefined;
   API_KEYS_SSM_PARAMETER: string | undefined;
   API_KEYS_SECRETSMANAGER_SECRET: string | undefined;
@@ -54,5 +56,9 @@ export function keyStoreSources(values: KeyStoreValues): string[] {
 
 export function keySettingsProblem(values: KeyStoreValues): string | undefined {
   const sources = keyStoreSources(values);
-  return sources.length > 1 ? `${sources.join(", ")}: set only one key store source` : undefined;
+  if (sources.length > 1) return `${sources.join(", ")}: set only one key store source`;
+  if (values.REDIS_URL_SECRETSMANAGER_SECRET !== undefined && values.REDIS_URL === undefined) {
+    return "REDIS_URL_SECRETSMANAGER_SECRET: is set, but REDIS_URL is not";
+  }
+  return undefined;
 }
