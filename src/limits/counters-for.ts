@@ -20,7 +20,11 @@ export async function limitCountersFor(
   let url = config.REDIS_URL;
   if (config.REDIS_URL_SECRETSMANAGER_SECRET !== undefined) {
     const { redisUrlWithToken } = await import("../store/redis-token.js");
-    url = await redisUrlWithToken(url, config.REDIS_URL_SECRETSMANAGER_SECRET, config.AWS_REGION ?? config.region);
+    url = await redisUrlWithToken(
+      url,
+      config.REDIS_URL_SECRETSMANAGER_SECRET,
+      config.AWS_REGION ?? config.region,
+    );
   }
   return redisCounters(await connectRedis(url, log));
 }
