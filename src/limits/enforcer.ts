@@ -39,13 +39,13 @@ export class LimitEnforcer {
    */
   async admit(
     key: NamedKey,
-    route: RouteName | undefined,
+    route: RouteName | "other" | undefined,
     dialect: Dialect,
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<RequestPolicy> {
-    if (route !== undefined && key.routes !== undefined && !key.routes.has(route)) {
-      throw forbidden(`This API key may not use the ${route} route.`);
+    if (route !== undefined && key.routes !== undefined && (route === "other" || !key.routes.has(route))) {
+      throw forbidden(`This API key may not use the ${route === "other" ? "requested" : route} route.`);
     }
     if (key.models === undefined && !hasLimits(key)) return unrestrictedPolicy(key.name);
 

@@ -108,7 +108,9 @@ describe("scopes", () => {
     expect(routeNameOf("/anthropic/v1/messages/count_tokens")).toBe("count_tokens");
     expect(routeNameOf("/anthropic/v1/models/*")).toBe("models");
     expect(routeNameOf("/v1/responses/*")).toBe("responses");
-    expect(routeNameOf("/health")).toBeUndefined();
+    expect(routeNameOf("/v1/responses/:id/input_items")).toBe("responses");
+    expect(routeNameOf("/v1/models/:id")).toBe("models");
+    expect(routeNameOf("/v1/files")).toBe("other");
     expect(routeNameOf(undefined)).toBeUndefined();
   });
 });
