@@ -3,7 +3,7 @@ import * as z from "zod";
 import { modelScope } from "../limits/model-globs.js";
 import { ROUTE_NAMES } from "../limits/route-names.js";
 import { maxKeyLength } from "./key-rules.js";
-import type { NamedKey } from "./named-key.js";
+import { DEFAULT_KEY, type NamedKey } from "./named-key.js";
 
 const positive = (what: string) =>
   z
@@ -121,6 +121,11 @@ export class KeyStore {
       const entry = parsed.data;
       const digestHex = entry.sha256.toLowerCase();
       if (names.has(entry.name)) throw new KeyStoreError(`${label}: name: another entry has this name`);
+      if (entry.name === DEFAULT_KEY.name) {
+        throw new KeyStoreError(
+          `${label}: name: "default" is the name of the single API_KEY; choose another`,
+        );
+      }
       if (byDigest.has(digestHex)) throw new KeyStoreError(`${label}: sha256: another entry has this digest`);
       names.add(entry.name);
       byDigest.set(digestHex, stored(entry, digestHex));

@@ -76,6 +76,10 @@ describe("the key store document", () => {
       ],
       /^entry 1 \("b"\): sha256: another entry/,
     ],
+    [
+      [{ name: "default", sha256: sha("1") }],
+      /^entry 0 \("default"\): name: "default" is the name of the single/,
+    ],
     [[{ name: "a", key: "aegis_plain" }], /^entry 0 \("a"\): key: the store holds digests only/],
   ])("names the entry and field of a bad entry: %j", (entries, message) => {
     expect(() => store(entries)).toThrow(message);
