@@ -2,17 +2,40 @@
  * `npm run bench:auth` (also run by `npm run bench`): what authentication costs.
  * 1. One key check in-process: header parsing + salted digest + constant-time compare, in µs.
  * 2. A chat request through a gateway without and with a key (same emulator, same run, alternated),
- *    at concurrency 1: added latency and the gateway's CPU time per request.
+ *    at concurrency 1: added latency and the gateway's CPU time per request. Also with a 10,000-key store
+ *    whose key has rpm, tpm and max_concurrent limits, counted in memory and in Redis (a redis-server
+ *    started for the run on a free loopback port).
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { cpus } from "node:os";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import autocannon from "autocannon";
 import { presentedKey } from "../src/auth/credentials.js";
 import { loadKeyVerifier } from "../src/auth/load.js";
 import { loadConfig } from "../src/config/index.js";
 import { EMULATOR_CREDENTIALS } from "../src/emulator/server.js";
+import { startRedisServer } from "../test/helpers/redis-server.js";
 import { cpuMillis, startNode } from "./processes.js";
+
+/** A key store of `size` entries, one of them (with generous limits, never reached) for `key`. */
+function keyStoreWith(key: string, size: number): string {
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  const entries: unknown[] = Array.from({ length: size - 1 }, (_, index) => ({
+    name: `team-${index}`,
+    sha256: sha256(randomBytes(32).toString("base64url")),
+    rpm: 1000,
+  }));
+  entries.push({
+    name: "bench",
+    sha256: sha256(key),
+    rpm: 10_000_000,
+    tpm: 1_000_000_000,
+    max_concurrent: 64,
+  });
+  return JSON.stringify(entries);
+}
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const twoCores = cpus().length >= 2;
@@ -35,26 +58,45 @@ async function keyCheck() {
   if (!verifier) throw new Error("no verifier");
   const wrong = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
   const headers = ["host", "127.0.0.1", "content-type", "application/json", "authorization", `Bearer ${key}`];
+  const directory = mkdtempSync(join(tmpdir(), `aegis-bench-keys-${process.pid}-`));
+  writeFileSync(join(directory, "keys.json"), keyStoreWith(key, 10_000));
+  const storeVerifier = await loadKeyVerifier(
+    loadConfig({ API_KEY: wrong, API_KEYS_FILE: join(directory, "keys.json") }),
+  );
+  rmSync(directory, { recursive: true, force: true });
+  if (!storeVerifier) throw new Error("no verifier");
   const now = Date.now();
   let sink = 0;
   const rows = [
     [
       "verify(right key)",
       microseconds(() => {
-        sink += Number(verifier.verify(key, now));
+        sink += verifier.verify(key, now) ? 1 : 0;
       }),
     ],
     [
       "verify(wrong key, same length)",
       microseconds(() => {
-        sink += Number(verifier.verify(wrong, now));
+        sink += verifier.verify(wrong, now) ? 1 : 0;
+      }),
+    ],
+    [
+      "verify(right key), 10,000-key store + API_KEY",
+      microseconds(() => {
+        sink += storeVerifier.verify(key, now) ? 1 : 0;
+      }),
+    ],
+    [
+      "verify(wrong key), 10,000-key store + API_KEY",
+      microseconds(() => {
+        sink += storeVerifier.verify(`${key}x`, now) ? 1 : 0;
       }),
     ],
     [
       "read headers + verify (what the hook does)",
       microseconds(() => {
         const presented = presentedKey(headers);
-        if (presented.kind === "key") sink += Number(verifier.verify(presented.key, now));
+        if (presented.kind === "key") sink += verifier.verify(presented.key, now) ? 1 : 0;
       }),
     ],
   ] as const;
@@ -85,9 +127,19 @@ async function chatWithAndWithoutKey() {
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
   };
   const key = randomBytes(48).toString("base64url");
+  const redis = await startRedisServer();
+  const directory = mkdtempSync(join(tmpdir(), `aegis-bench-keys-${process.pid}-`));
+  const store = join(directory, "keys.json");
+  writeFileSync(store, keyStoreWith(key, 10_000));
   const targets: { name: string; port: number; env: Record<string, string> }[] = [
     { name: "no key", port: 4322, env: {} },
     { name: "API_KEY", port: 4323, env: { API_KEY: key } },
+    { name: "10,000-key store + limits in memory", port: 4324, env: { API_KEYS_FILE: store } },
+    {
+      name: "10,000-key store + limits in Redis",
+      port: 4325,
+      env: { API_KEYS_FILE: store, REDIS_URL: redis.url },
+    },
   ];
   const gateways = [];
   try {
@@ -142,18 +194,21 @@ async function chatWithAndWithoutKey() {
         `| ${target.name} | ${total.requests} | ${total.errors} | ${(total.latency / total.requests).toFixed(3)} | ${total.p50.join(", ")} | ${(total.cpu / total.requests).toFixed(3)} |`,
       );
     }
-    const [plain, keyed] = totals;
-    if (plain && keyed) {
-      const added = keyed.latency / keyed.requests - plain.latency / plain.requests;
-      const cpu = keyed.cpu / keyed.requests - plain.cpu / plain.requests;
+    const [plain, ...keyed] = totals;
+    for (const [index, other] of keyed.entries()) {
+      if (!plain || !other) continue;
+      const added = other.latency / other.requests - plain.latency / plain.requests;
+      const cpu = other.cpu / other.requests - plain.cpu / plain.requests;
       console.log(
-        `\nAdded by authentication: mean ${added.toFixed(3)} ms, CPU ${cpu.toFixed(3)} ms per request`,
+        `\nAdded by ${targets[index + 1]?.name}: mean ${added.toFixed(3)} ms, CPU ${cpu.toFixed(3)} ms per request`,
       );
-      console.log("(differences below about 0.05 ms are within the noise of this measurement)");
     }
+    console.log("(differences below about 0.05 ms are within the noise of this measurement)");
   } finally {
     for (const gateway of gateways) await gateway.stop();
     await emulator.stop();
+    await redis.stop();
+    rmSync(directory, { recursive: true, force: true });
   }
 }
 

@@ -82,7 +82,7 @@ export async function buildApp(
   // Its onRequest hook answers preflights, before authentication.
   if (config.CORS_ALLOW_ORIGINS) await registerCors(app, config.CORS_ALLOW_ORIGINS);
   // After CORS, so preflights are answered before any key is asked for.
-  registerAuthentication(app, config, deps);
+  await registerAuthentication(app, config, deps);
   registerInflightBudget(app, config.MAX_INFLIGHT_REQUEST_BYTES);
 
   app.setErrorHandler(async (error, request, reply) => {

@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,6 +119,18 @@ describe.concurrent("the plain key is nowhere in the gateway's heap", () => {
         return { API_KEY_SECRETSMANAGER_SECRET: "aegis/heap", API_KEY_REFRESH_SECONDS: "1" };
       },
     ],
+    [
+      "API_KEYS_FILE (a named key with limits)",
+      (key: string) => {
+        const path = join(directory, "keys.json");
+        const sha256 = createHash("sha256").update(key).digest("hex");
+        writeFileSync(
+          path,
+          JSON.stringify([{ name: "heap", sha256, rpm: 100, tpm: 100_000, max_concurrent: 4 }]),
+        );
+        return { API_KEYS_FILE: path, API_KEY_REFRESH_SECONDS: "1" };
+      },
+    ],
   ] as [string, (key: string) => Record<string, string>][])(
     "with %s",
     { timeout: 120_000 },
@@ -127,7 +140,7 @@ describe.concurrent("the plain key is nowhere in the gateway's heap", () => {
       const marker = `alias-${randomBytes(12).toString("hex")}`;
       const { gateway, snapshot } = await gatewayProcess(
         { ...source(key), MODEL_ALIASES: JSON.stringify({ [marker]: "amazon.nova-micro-v1:0" }) },
-        name.startsWith("API") ? "env" : "secrets-manager",
+        name.replace(/\W+/g, "-"),
       );
 
       const afterStartup = await snapshot();

@@ -1,7 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Deps } from "../deps.js";
+import { anthropicDialect, dialectTable, openAiDialect } from "../dialects/dialect.js";
 import { GatewayError } from "../errors.js";
+import { AuthFailureGuard } from "../limits/auth-failures.js";
+import { limitCountersFor } from "../limits/counters-for.js";
+import { LimitEnforcer } from "../limits/enforcer.js";
+import { routeNameOf } from "../limits/route-names.js";
 import { presentedKey } from "./credentials.js";
 import { hasKeySource } from "./load.js";
 import { isPublicRequest } from "./public-requests.js";
@@ -20,8 +25,16 @@ function expectsContinue(request: FastifyRequest): boolean {
 /**
  * API key authentication as an onRequest hook: it runs before the body is read, so an unauthenticated
  * request costs its headers only. Without a verifier every request is accepted and a warning is logged.
+ * An accepted key's route scope, in-flight and requests-per-minute limits are enforced here too; the
+ * request carries the key's name (`request.keyName`) and policy (`request.keyPolicy`) for the route.
  */
-export function registerAuthentication(app: FastifyInstance, config: Config, deps: Deps): void {
+export async function registerAuthentication(
+  app: FastifyInstance,
+  config: Config,
+  deps: Deps,
+): Promise<void> {
+  app.decorateRequest("keyName", null);
+  app.decorateRequest("keyPolicy", null);
   const verifier = deps.keyVerifier;
   if (verifier === undefined) {
     // Fail loudly rather than serve unauthenticated when a caller forgot to load the configured key.
@@ -33,12 +46,30 @@ export function registerAuthentication(app: FastifyInstance, config: Config, dep
     return;
   }
 
+  const counters = await limitCountersFor(config, app.log, deps.now);
+  const enforcer = new LimitEnforcer({
+    counters,
+    failOpen: config.RATE_LIMIT_FAIL_OPEN,
+    log: app.log,
+    now: deps.now,
+  });
+  const failures =
+    config.AUTH_FAILURE_LIMIT_PER_MINUTE > 0
+      ? new AuthFailureGuard(config.AUTH_FAILURE_LIMIT_PER_MINUTE, counters, deps.now, app.log)
+      : undefined;
+  const dialects = dialectTable([
+    { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
+    { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
+  ]);
+
   // Node answers `Expect: 100-continue` by itself, inviting the body before any hook has run; with a
   // listener here, the hook below sends 100 Continue only once the key is accepted.
   app.server.on("checkContinue", (request, response) => app.server.emit("request", request, response));
 
   app.addHook("onRequest", async (request, reply) => {
     if (!isPublicRequest(request)) {
+      // Before the key is even read: a blocked address learns nothing more about any key.
+      failures?.check(request.ip);
       const presented = presentedKey(request.raw.rawHeaders);
       const { telemetry } = deps.observability;
       if (presented.kind === "ambiguous") {
@@ -53,14 +84,23 @@ export function registerAuthentication(app: FastifyInstance, config: Config, dep
         telemetry.authenticationFailed("missing_or_malformed");
         throw refused(presented.message);
       }
-      if (!verifier.verify(presented.key, deps.now())) {
+      const key = verifier.verify(presented.key, deps.now());
+      if (key === undefined) {
         telemetry.authenticationFailed("invalid_key");
+        await failures?.failed(request.ip);
         throw refused("Invalid API key.");
       }
+      request.keyName = key.name;
+      request.exchange.keyName = key.name;
+      const route = routeNameOf(request.routeOptions.url);
+      request.keyPolicy = await enforcer.admit(key, route, dialects.forUrl(request.url).name, request, reply);
     }
     if (expectsContinue(request)) reply.raw.writeContinue();
   });
 
   app.addHook("onReady", async () => verifier.start(app.log, deps.now));
-  app.addHook("onClose", async () => verifier.stop());
+  app.addHook("onClose", async () => {
+    verifier.stop();
+    await counters.close();
+  });
 }

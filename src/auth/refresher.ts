@@ -17,13 +17,10 @@ export interface RefreshOptions {
  */
 export function refreshPeriodically(options: RefreshOptions): () => void {
   const { source, keys, log } = options;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  async function refresh() {
+  return repeatEvery(options.intervalMs, async (stopped) => {
     try {
       const change = keys.update(await source.read(), options.now());
-      if (stopped) return;
+      if (stopped()) return;
       if (change.rotated) {
         log.info(
           { source: source.description, graceSeconds: options.graceSeconds },
@@ -39,19 +36,31 @@ export function refreshPeriodically(options: RefreshOptions): () => void {
         );
       }
     } catch (error) {
-      if (stopped) return;
+      if (stopped()) return;
       const problem = error instanceof KeySourceError ? error.message : (error as Error).name;
       log.warn(
         { source: source.description, problem },
         "API key refresh failed; the current key stays in use",
       );
-    } finally {
-      if (!stopped) schedule();
     }
-  }
+  });
+}
+
+/**
+ * Runs `task` every `intervalMs`, one run at a time: the next is scheduled when the last ends. `task` must
+ * not throw; it is told whether the returned stop function was called meanwhile. Returns that function.
+ */
+export function repeatEvery(intervalMs: number, task: (stopped: () => boolean) => Promise<void>): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const isStopped = () => stopped;
 
   function schedule() {
-    timer = setTimeout(() => void refresh(), options.intervalMs);
+    timer = setTimeout(() => {
+      void task(isStopped).finally(() => {
+        if (!stopped) schedule();
+      });
+    }, intervalMs);
     // A pending refresh must not keep a draining process alive.
     timer.unref();
   }

@@ -57,7 +57,7 @@ export const authSettings = {
   ),
   API_KEY_REFRESH_SECONDS: setting(
     envInteger(300, 0, 86_400),
-    "How often an SSM or Secrets Manager key is re-read, so a rotated key is used without a restart. 0 turns it off.",
+    "How often an SSM or Secrets Manager key, and the key store (API_KEYS_*), are re-read, so a rotated, added or revoked key takes effect without a restart. 0 turns it off.",
   ),
   API_KEY_ROTATION_GRACE_SECONDS: setting(
     envInteger(300, 0, 604_800),

@@ -8,6 +8,7 @@ import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
 import { guardrailSettings, guardrailSettingsProblem } from "./guardrail.js";
+import { keySettings, keySettingsProblem } from "./keys.js";
 import { observabilitySettings } from "./observability.js";
 import { resilienceSettings } from "./resilience.js";
 import { serverSettings } from "./server.js";
@@ -23,6 +24,7 @@ export const settings = {
   ...embeddingsSettings,
   ...anthropicSettings,
   ...authSettings,
+  ...keySettings,
   ...edgeSettings,
   ...storeSettings,
   ...observabilitySettings,
@@ -67,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (authProblem) throw new ConfigError(`Invalid configuration: ${authProblem}`);
   const guardrailProblem = guardrailSettingsProblem(config);
   if (guardrailProblem) throw new ConfigError(`Invalid configuration: ${guardrailProblem}`);
+  const keysProblem = keySettingsProblem(config);
+  if (keysProblem) throw new ConfigError(`Invalid configuration: ${keysProblem}`);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { secretSetting } from "./define.js";
+import { envOptionalString, secretSetting, setting } from "./define.js";
 import { SecretBytes } from "./secret.js";
 
 /**
@@ -41,5 +41,9 @@ export const storeSettings = {
   REDIS_URL: secretSetting(
     envRedisUrl(),
     "Redis or Valkey shared by every gateway instance (redis://[user:token@]host:port[/db], rediss:// for TLS as ElastiCache requires). Unset: shared state stays in each process's memory. Removed from the environment once read.",
+  ),
+  REDIS_URL_SECRETSMANAGER_SECRET: setting(
+    envOptionalString(),
+    "Secrets Manager secret (name or ARN) holding the Redis auth token (a plain string, or a JSON object with an auth_token field), read at startup; it replaces any password in REDIS_URL.",
   ),
 };

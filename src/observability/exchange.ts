@@ -3,6 +3,7 @@ import type { TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import type { Span } from "@opentelemetry/api";
 import type { GuardrailRef } from "../bedrock/call.js";
 import type { GuardrailAssessmentSummary } from "../bedrock/guardrail-trace.js";
+import { routeNameOf as routeFamilyOf } from "../limits/route-names.js";
 
 /** The routes as the access log, the metrics and the traces name them: a small, fixed set of labels. */
 export type RouteName =
@@ -15,22 +16,11 @@ export type RouteName =
   | "health"
   | "other";
 
-const routeSuffixes: [string, RouteName][] = [
-  ["/v1/chat/completions", "chat"],
-  ["/v1/embeddings", "embeddings"],
-  ["/v1/messages/count_tokens", "count_tokens"],
-  ["/v1/messages", "messages"],
-  ["/v1/models", "models"],
-  ["/v1/models/*", "models"],
-  ["/health", "health"],
-];
-
 /** The route name of a Fastify route pattern (prefixes included), or "other" for unmatched requests. */
 export function routeNameOf(pattern: string | undefined): RouteName {
   if (pattern === undefined) return "other";
-  if (pattern.includes("/v1/responses")) return "responses";
-  for (const [suffix, name] of routeSuffixes) if (pattern.endsWith(suffix)) return name;
-  return "other";
+  if (pattern.endsWith("/health")) return "health";
+  return routeFamilyOf(pattern) ?? "other";
 }
 
 export interface TokenCounts {

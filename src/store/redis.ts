@@ -35,7 +35,10 @@ export function redisOptions(url: SecretBytes): RedisOptions {
  * client reconnects on its own.
  */
 export async function connectRedis(url: SecretBytes, log: FastifyBaseLogger): Promise<Redis> {
-  const { Redis } = await import("ioredis");
+  // The default export: in the esbuild bundle (npm start) a dynamic import() of this CommonJS package has no
+  // named exports, and `Redis` would be undefined.
+  const ioredis = await import("ioredis");
+  const Redis = ioredis.default as unknown as typeof ioredis.Redis;
   const client = new Redis({ ...redisOptions(url), lazyConnect: true });
   let reachable = true;
   client.on("error", (error: Error) => {

@@ -11,8 +11,8 @@ export interface KeySource {
 /** A read that failed; the message says which source and what went wrong, never the value. */
 export class KeySourceError extends Error {
   override name = "KeySourceError";
-  constructor(description: string, problem: string) {
-    super(`cannot read the API key from ${description}: ${problem}`);
+  constructor(description: string, problem: string, what = "API key") {
+    super(`cannot read the ${what} from ${description}: ${problem}`);
   }
 }
 

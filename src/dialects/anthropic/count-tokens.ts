@@ -4,6 +4,7 @@ import { mapBedrockError } from "../../bedrock/errors.js";
 import type { Deps } from "../../deps.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
 import { parseBody } from "../../http/validate.js";
+import { policyOf } from "../../limits/request-policy.js";
 import { bedrockBetasOf } from "./betas.js";
 import { type ConverseParts, toConverseParts } from "./messages-request.js";
 import { countTokensRequestSchema } from "./messages-schema.js";
@@ -20,6 +21,8 @@ export function countTokensHandler(deps: Deps, resolveModel: (name: string) => P
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(countTokensRequestSchema, request.body);
     const modelId = await resolveModel(body.model);
+    // Counting calls no model: scope only, no tokens are charged.
+    await policyOf(request).admitModel({ requested: body.model, resolved: modelId, estimatedTokens: 0 });
     const signal = abortOnDisconnect(reply);
     const parts = await toConverseParts(body, {
       modelId,

@@ -5,6 +5,8 @@ import { GatewayError, toGatewayError } from "../../errors.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
 import { writeSse } from "../../http/sse.js";
 import { parseBody } from "../../http/validate.js";
+import { policyOf } from "../../limits/request-policy.js";
+import { estimateInputTokens } from "../../limits/token-estimate.js";
 import { bedrockBetasOf } from "./betas.js";
 import { anthropicErrorBody } from "./errors.js";
 import { toConverseInput } from "./messages-request.js";
@@ -15,10 +17,17 @@ import { MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
 export function messagesHandler(deps: Deps, resolveModel: (name: string) => Promise<string>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(messagesRequestSchema, request.body);
+    const modelId = await resolveModel(body.model);
+    const policy = policyOf(request);
+    await policy.admitModel({
+      requested: body.model,
+      resolved: modelId,
+      estimatedTokens: estimateInputTokens([body.system, body.messages, body.tools]),
+    });
     // Url sources download before Bedrock is called; a client that leaves stops those downloads too.
     const signal = abortOnDisconnect(reply);
     const input = await toConverseInput(body, {
-      modelId: await resolveModel(body.model),
+      modelId,
       media: deps.mediaLoader(signal, request.exchange),
       betas: bedrockBetasOf(request.headers["anthropic-beta"]),
     });
@@ -28,6 +37,7 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => Prom
       const output = await deps.bedrock.converse(input, signal, request.exchange).catch((error: unknown) => {
         throw mapBedrockError(error);
       });
+      policy.settle(output.usage);
       return toAnthropicMessage(output, id, body.model, body.stop_sequences);
     }
 
@@ -40,6 +50,7 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => Prom
     async function* frames(): AsyncGenerator<string> {
       try {
         for await (const event of events) {
+          if (event.metadata?.usage) policy.settle(event.metadata.usage);
           const translated = translator.translate(event);
           if (translated.length > 0) yield translated.map(sseFrame).join("");
         }

@@ -4,6 +4,7 @@ import type { CatalogueModel } from "../../bedrock/catalogue.js";
 import type { Deps } from "../../deps.js";
 import { GatewayError, invalidRequest } from "../../errors.js";
 import { parseBody } from "../../http/validate.js";
+import { policyOf } from "../../limits/request-policy.js";
 import { publicClaudeName, withoutProfilePrefix } from "../../models/claude-ids.js";
 import { claudeModelNamed, claudeModelOfBedrockId } from "./models.js";
 
@@ -104,12 +105,20 @@ export function modelPage(models: AnthropicModelInfo[], query: z.infer<typeof li
 }
 
 export function modelsHandlers(deps: Deps, aliases: Record<string, string>) {
-  const models = async () => claudeModelList(await deps.catalogue.list(), aliases);
+  // A key with a model scope sees only the models it may use, by their listed name or the id an alias names.
+  const resolved = (id: string) => aliases[id] ?? id;
+  const models = async (request: FastifyRequest) => {
+    const policy = policyOf(request);
+    return claudeModelList(await deps.catalogue.list(), aliases).filter((model) =>
+      policy.allowsModel(model.id, resolved(model.id)),
+    );
+  };
   return {
-    list: async (request: FastifyRequest) => modelPage(await models(), parseBody(listQuery, request.query)),
+    list: async (request: FastifyRequest) =>
+      modelPage(await models(request), parseBody(listQuery, request.query)),
     get: async (request: FastifyRequest<{ Params: { "*": string } }>) => {
       const id = request.params["*"];
-      const all = await models();
+      const all = await models(request);
       // Aliases, dated names and Bedrock ids of a known model all find its one entry.
       const canonical = (claudeModelNamed(id) ?? claudeModelOfBedrockId(id))?.id ?? publicClaudeName(id);
       const model = all.find((entry) => entry.id === id) ?? all.find((entry) => entry.id === canonical);

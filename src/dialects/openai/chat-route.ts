@@ -5,6 +5,8 @@ import { toGatewayError } from "../../errors.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
 import { writeSse } from "../../http/sse.js";
 import { parseBody } from "../../http/validate.js";
+import { policyOf } from "../../limits/request-policy.js";
+import { estimateInputTokens } from "../../limits/token-estimate.js";
 import { randomId } from "../../random-id.js";
 import { toConverseInput } from "./chat-request.js";
 import { toChatCompletion } from "./chat-response.js";
@@ -17,12 +19,15 @@ const completionId = () => `chatcmpl-${randomId(12)}`;
 export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) => string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseBody(chatRequestSchema, request.body);
+    const modelId = resolveModel(body.model);
+    const policy = policyOf(request);
+    await policy.admitModel({
+      requested: body.model,
+      resolved: modelId,
+      estimatedTokens: estimateInputTokens([body.messages, body.tools]),
+    });
     const signal = abortOnDisconnect(reply);
-    const input = await toConverseInput(
-      body,
-      resolveModel(body.model),
-      deps.mediaLoader(signal, request.exchange),
-    );
+    const input = await toConverseInput(body, modelId, deps.mediaLoader(signal, request.exchange));
     const id = completionId();
     const created = Math.floor(deps.now() / 1000);
 
@@ -30,6 +35,7 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
       const output = await deps.bedrock.converse(input, signal, request.exchange).catch((error: unknown) => {
         throw mapBedrockError(error);
       });
+      policy.settle(output.usage);
       return toChatCompletion(output, id, body.model, created);
     }
 
@@ -47,6 +53,7 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
     async function* frames(): AsyncGenerator<string> {
       try {
         for await (const event of events) {
+          if (event.metadata?.usage) policy.settle(event.metadata.usage);
           const frame = translator.frame(event);
           if (frame) yield frame;
         }

@@ -8,6 +8,8 @@ import { GatewayError } from "../../errors.js";
 import { createLimiter } from "../../fetch/limiter.js";
 import { abortOnDisconnect } from "../../http/disconnect.js";
 import { parseBody } from "../../http/validate.js";
+import { policyOf } from "../../limits/request-policy.js";
+import { estimateInputTokens } from "../../limits/token-estimate.js";
 import { readEmbeddingInput } from "./embeddings-input.js";
 import { toEmbeddingsResponse } from "./embeddings-response.js";
 import { embeddingsRequestSchema, extraFields } from "./embeddings-schema.js";
@@ -37,6 +39,12 @@ export function embeddingsHandler(
     const body = parseBody(embeddingsRequestSchema, request.body);
     const input = await readEmbeddingInput(body.input, config.EMBEDDINGS_MAX_INPUTS);
     const modelId = resolveModel(body.model);
+    const policy = policyOf(request);
+    await policy.admitModel({
+      requested: body.model,
+      resolved: modelId,
+      estimatedTokens: estimateInputTokens(body.input),
+    });
     const family = embeddingFamilyFor(modelId);
     if (!family) throw unsupportedModel(body.model);
     const calls = prepareEmbeddingCalls(family, {
@@ -53,6 +61,7 @@ export function embeddingsHandler(
       abortOnDisconnect(reply),
       request.exchange,
     );
+    policy.settle({ inputTokens: embeddings.inputTokens });
     return toEmbeddingsResponse(embeddings, body.model, body.encoding_format ?? "float");
   };
 }

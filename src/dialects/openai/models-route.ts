@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { CatalogueModel } from "../../bedrock/catalogue.js";
 import type { Deps } from "../../deps.js";
 import { GatewayError } from "../../errors.js";
+import { policyOf } from "../../limits/request-policy.js";
 
 /** Output modalities the OpenAI routes can serve. */
 const servedModalities = new Set(["TEXT", "EMBEDDING"]);
@@ -15,7 +16,11 @@ function toOpenAiModel(model: CatalogueModel) {
   };
 }
 
-export function modelsHandlers(deps: Deps, aliases: Record<string, string>) {
+export function modelsHandlers(
+  deps: Deps,
+  aliases: Record<string, string>,
+  resolveModel: (name: string) => string,
+) {
   async function servedModels() {
     const models = (await deps.catalogue.list()).filter((model) =>
       model.outputModalities.some((modality) => servedModalities.has(modality)),
@@ -33,12 +38,19 @@ export function modelsHandlers(deps: Deps, aliases: Record<string, string>) {
     return byId;
   }
 
+  // A key with a model scope sees only the models it may use, by their listed name or what it resolves to.
+  const allowed = (request: FastifyRequest, id: string) =>
+    policyOf(request).allowsModel(id, resolveModel(id));
+
   return {
-    list: async () => ({ object: "list" as const, data: [...(await servedModels()).values()] }),
+    list: async (request: FastifyRequest) => ({
+      object: "list" as const,
+      data: [...(await servedModels()).values()].filter((model) => allowed(request, model.id)),
+    }),
     get: async (request: FastifyRequest<{ Params: { "*": string } }>) => {
       const id = request.params["*"];
       const model = (await servedModels()).get(id);
-      if (!model) {
+      if (!model || !allowed(request, id)) {
         throw new GatewayError("not_found", `The model '${id}' does not exist.`, {
           code: "model_not_found",
           param: "model",

@@ -11,7 +11,7 @@ import { modelsHandlers } from "./models-route.js";
 export async function openAiRoutes(app: FastifyInstance, options: { config: Config; deps: Deps }) {
   const { config, deps } = options;
   const resolveModel = createModelResolver(config.MODEL_ALIASES);
-  const models = modelsHandlers(deps, config.MODEL_ALIASES);
+  const models = modelsHandlers(deps, config.MODEL_ALIASES, resolveModel);
 
   app.post("/v1/chat/completions", chatCompletionsHandler(deps, resolveModel));
   allowOnly(app, "/v1/chat/completions", ["POST"]);

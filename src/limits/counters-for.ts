@@ -1,0 +1,30 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { Config } from "../config/index.js";
+import type { LimitCounters } from "./counters.js";
+import { memoryCounters } from "./memory-counters.js";
+
+/**
+ * Redis counters when REDIS_URL is set (ioredis is loaded only then), else this process's memory. With
+ * REDIS_URL_SECRETSMANAGER_SECRET the auth token is read first; failing that rejects with a RedisTokenError.
+ */
+export async function limitCountersFor(
+  config: Pick<Config, "REDIS_URL" | "REDIS_URL_SECRETSMANAGER_SECRET" | "AWS_REGION" | "region">,
+  log: FastifyBaseLogger,
+  now: () => number,
+): Promise<LimitCounters> {
+  if (config.REDIS_URL === undefined) return memoryCounters(now);
+  const [{ connectRedis }, { redisCounters }] = await Promise.all([
+    import("../store/redis.js"),
+    import("../store/limit-counters.js"),
+  ]);
+  let url = config.REDIS_URL;
+  if (config.REDIS_URL_SECRETSMANAGER_SECRET !== undefined) {
+    const { redisUrlWithToken } = await import("../store/redis-token.js");
+    url = await redisUrlWithToken(
+      url,
+      config.REDIS_URL_SECRETSMANAGER_SECRET,
+      config.AWS_REGION ?? config.region,
+    );
+  }
+  return redisCounters(await connectRedis(url, log));
+}
