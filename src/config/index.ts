@@ -7,6 +7,7 @@ import type { Setting, SettingGroup, SettingValues } from "./define.js";
 import { edgeSettings, resolveEdgeSettings } from "./edge.js";
 import { embeddingsSettings } from "./embeddings.js";
 import { fetchSettings } from "./fetch.js";
+import { responsesSettings, responsesSettingsProblem } from "./responses.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
 
@@ -20,6 +21,7 @@ export const settings = {
   ...authSettings,
   ...edgeSettings,
   ...storeSettings,
+  ...responsesSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
@@ -59,6 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   resolveEdgeSettings(config, env);
   const authProblem = authSettingsProblem(config);
   if (authProblem) throw new ConfigError(`Invalid configuration: ${authProblem}`);
+  const responsesProblem = responsesSettingsProblem(config);
+  if (responsesProblem) throw new ConfigError(`Invalid configuration: ${responsesProblem}`);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).
