@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startGateway, startStack } from "./helpers/gateway.js";
 
@@ -15,7 +15,8 @@ beforeEach(() => stack.emulator.reset());
 
 const lastMessages = () => {
   const request = stack.emulator.requests.filter((r) => r.operation.startsWith("Converse")).at(-1);
-  return (request?.body as { messages: { role: string; content: { text?: string }[] }[] }).messages;
+  if (!request) throw new Error("no Converse call reached the emulator");
+  return (request.body as { messages: { role: string; content: { text?: string }[] }[] }).messages;
 };
 
 describe("stored responses (in memory)", () => {
@@ -103,7 +104,8 @@ describe("stored responses (in memory)", () => {
     ]);
     // Instructions are not carried over from earlier turns.
     const request = stack.emulator.requests.filter((r) => r.operation.startsWith("Converse")).at(-1);
-    expect((request?.body as { system?: unknown }).system).toBeUndefined();
+    expect((request?.body as { system?: unknown } | undefined)?.system).toBeUndefined();
+    expect(request).toBeDefined();
   });
 
   it("continues a streamed response at once, and a tool call across turns", async () => {
@@ -130,7 +132,7 @@ describe("stored responses (in memory)", () => {
       .create({ model, input: "next", previous_response_id: created.id })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as OpenAI.APIError).param).toBe("previous_response_id");
+    expect((error as APIError).param).toBe("previous_response_id");
   });
 
   it("refuses to cancel a response that is not in the background", async () => {
@@ -168,7 +170,7 @@ describe("RESPONSES_STORE=none", () => {
       const none = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
       const error = await none.responses.create({ model, input: "x", store: true }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((error as OpenAI.APIError).param).toBe("store");
+      expect((error as APIError).param).toBe("store");
       const unstored = await none.responses.create({ model, input: "x" });
       expect((unstored as unknown as { store: boolean }).store).toBe(false);
       await expect(none.responses.retrieve(unstored.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
