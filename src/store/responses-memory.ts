@@ -59,7 +59,7 @@ export class MemoryResponsesStore implements ResponsesStore {
     return entry.expiresAt > this.limits.now();
   }
 
-  ensureAvailable(): void {}
+  async ensureAvailable(): Promise<void> {}
 
   async close(): Promise<void> {
     this.entries.clear();

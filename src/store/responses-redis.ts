@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { REDIS_COMMAND_TIMEOUT_MS } from "./redis.js";
 import { type ResponsesStore, type StoredResponse, storeUnavailable } from "./responses-store.js";
 
 const keyPrefix = "aegis:responses:";
@@ -29,8 +30,26 @@ export class RedisResponsesStore implements ResponsesStore {
     return (await this.client.del(keyPrefix + id).catch(unavailable)) > 0;
   }
 
-  ensureAvailable(): void {
-    if (this.client.status !== "ready") throw storeUnavailable();
+  async ensureAvailable(): Promise<void> {
+    const status = this.client.status;
+    if (status === "ready") return;
+    // Connecting (at startup, or a reconnect attempt under way): worth a short wait. Between attempts of an
+    // outage, or closed: unavailable now.
+    if (status !== "connecting" && status !== "connect" && status !== "wait") throw storeUnavailable();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => settle(storeUnavailable()), REDIS_COMMAND_TIMEOUT_MS);
+      const ready = () => settle();
+      const closed = () => settle(storeUnavailable());
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        this.client.off("ready", ready);
+        this.client.off("close", closed);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.client.once("ready", ready);
+      this.client.once("close", closed);
+    });
   }
 
   async close(): Promise<void> {

@@ -20,8 +20,8 @@ export interface ResponsesStore {
   put(id: string, record: StoredResponse): Promise<void>;
   /** Whether something was deleted. */
   delete(id: string): Promise<boolean>;
-  /** Throws the 503 now when the store is known to be unreachable, before any tokens are spent. */
-  ensureAvailable(): void;
+  /** Rejects with the 503 when the store cannot be reached (waiting briefly while it connects), before any tokens are spent. */
+  ensureAvailable(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -75,7 +75,7 @@ export function responsesHandlers(
     const stored = store !== undefined && body.store !== false;
     const owner = callerOf(request, deps);
     // Before any token is spent: a store that is down is a 503 now, not a lost response later.
-    if (stored || body.previous_response_id) store?.ensureAvailable();
+    if (stored || body.previous_response_id) await store?.ensureAvailable();
     const history = body.previous_response_id
       ? await replayedHistory(store, body.previous_response_id, owner)
       : [];
@@ -146,12 +146,12 @@ export function responsesHandlers(
 
   async function retrieve(request: IdRequest) {
     parseBody(retrieveQuery, request.query);
-    store?.ensureAvailable();
+    await store?.ensureAvailable();
     return (await loadOwned(store, request.params.id, callerOf(request, deps))).response;
   }
 
   async function remove(request: IdRequest) {
-    store?.ensureAvailable();
+    await store?.ensureAvailable();
     const { id } = request.params;
     await loadOwned(store, id, callerOf(request, deps));
     await store?.delete(id);
@@ -160,13 +160,13 @@ export function responsesHandlers(
 
   async function inputItems(request: IdRequest) {
     const query = parseBody(listQuery, request.query);
-    store?.ensureAvailable();
+    await store?.ensureAvailable();
     const record = await loadOwned(store, request.params.id, callerOf(request, deps));
     return inputItemsPage(record.input, query);
   }
 
   async function cancel(request: IdRequest) {
-    store?.ensureAvailable();
+    await store?.ensureAvailable();
     await loadOwned(store, request.params.id, callerOf(request, deps));
     throw invalidRequest(
       "Only background responses can be cancelled, and this gateway does not run responses in the background.",
@@ -178,7 +178,7 @@ export function responsesHandlers(
   async function inputTokens(request: FastifyRequest, reply: FastifyReply) {
     const body = parseBody(inputTokensRequestSchema, request.body);
     const owner = callerOf(request, deps);
-    if (body.previous_response_id) store?.ensureAvailable();
+    if (body.previous_response_id) await store?.ensureAvailable();
     const history = body.previous_response_id
       ? await replayedHistory(store, body.previous_response_id, owner)
       : [];
