@@ -125,6 +125,32 @@ describe("stored responses (in memory)", () => {
     expect(second.output_text).toBe("Echo: tool result found it");
   });
 
+  it("resolves item_reference to a stored item of the same caller", async () => {
+    const tools: OpenAI.Responses.FunctionTool[] = [
+      { type: "function", name: "lookup", parameters: { type: "object", properties: {} }, strict: false },
+    ];
+    const first = await client.responses.create({ model, tools, input: "look @@tool:lookup:{}" });
+    const call = first.output.find((item) => item.type === "function_call");
+    if (call?.type !== "function_call" || !call.id) throw new Error("no function call");
+    await client.responses.create({
+      model,
+      tools,
+      input: [
+        { role: "user", content: "look" },
+        { type: "item_reference", id: call.id },
+        { type: "function_call_output", call_id: call.call_id, output: "here" },
+      ],
+    });
+    expect(lastMessages()[1]?.content).toEqual([
+      { toolUse: { toolUseId: call.call_id, name: "lookup", input: {} } },
+    ]);
+    const error = await client.responses
+      .create({ model, input: [{ type: "item_reference", id: "fc_unknown" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as APIError).param).toBe("input[0].id");
+  });
+
   it("does not store with store: false", async () => {
     const created = await client.responses.create({ model, input: "secret", store: false });
     await expect(client.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);

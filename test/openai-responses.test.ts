@@ -380,7 +380,7 @@ describe("POST /v1/responses refusals", () => {
     ],
     [{ model, input: "x", background: true }, "background", /background/],
     [{ model, input: "x", truncation: "auto" }, "truncation", /disabled/],
-    [{ model, input: [{ type: "item_reference", id: "x" }] }, "input[0].type", /item_reference/],
+    [{ model, input: [{ type: "web_search_call", id: "ws_1" }] }, "input[0].type", /web_search_call/],
     [
       {
         model,

@@ -12,6 +12,7 @@ interface Entry {
   /** Kept serialised: callers never share objects with the store, and its size is known. */
   json: string;
   expiresAt: number;
+  itemIds: readonly string[];
 }
 
 /**
@@ -21,6 +22,8 @@ interface Entry {
 export class MemoryResponsesStore implements ResponsesStore {
   readonly kind = "memory";
   private readonly entries = new Map<string, Entry>();
+  /** Item id → id of the response holding it; entries leave with their response. */
+  private readonly items = new Map<string, string>();
   private bytes = 0;
 
   constructor(private readonly limits: MemoryStoreLimits) {}
@@ -35,7 +38,7 @@ export class MemoryResponsesStore implements ResponsesStore {
     return JSON.parse(entry.json) as StoredResponse;
   }
 
-  async put(id: string, record: StoredResponse): Promise<void> {
+  async put(id: string, record: StoredResponse, itemIds: readonly string[]): Promise<void> {
     const json = JSON.stringify(record);
     // Two bytes per UTF-16 code unit bounds what V8 holds for the string.
     const size = json.length * 2;
@@ -47,9 +50,14 @@ export class MemoryResponsesStore implements ResponsesStore {
     }
     const previous = this.entries.get(id);
     if (previous) this.remove(id, previous);
-    this.entries.set(id, { json, expiresAt: this.limits.now() + this.limits.ttlMs });
+    this.entries.set(id, { json, expiresAt: this.limits.now() + this.limits.ttlMs, itemIds });
+    for (const itemId of itemIds) this.items.set(itemId, id);
     this.bytes += size;
     this.evict();
+  }
+
+  async responseOfItem(itemId: string): Promise<string | undefined> {
+    return this.items.get(itemId);
   }
 
   async delete(id: string): Promise<boolean> {
@@ -63,6 +71,7 @@ export class MemoryResponsesStore implements ResponsesStore {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.items.clear();
     this.bytes = 0;
   }
 
@@ -73,6 +82,7 @@ export class MemoryResponsesStore implements ResponsesStore {
 
   private remove(id: string, entry: Entry): void {
     this.entries.delete(id);
+    for (const itemId of entry.itemIds) if (this.items.get(itemId) === id) this.items.delete(itemId);
     this.bytes -= entry.json.length * 2;
   }
 

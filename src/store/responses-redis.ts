@@ -3,6 +3,7 @@ import { REDIS_COMMAND_TIMEOUT_MS } from "./redis.js";
 import { type ResponsesStore, type StoredResponse, storeUnavailable } from "./responses-store.js";
 
 const keyPrefix = "aegis:responses:";
+const itemPrefix = "aegis:responses:item:";
 
 /**
  * Stored responses in Redis, shared by every gateway instance using it. Each response is one JSON value
@@ -22,8 +23,16 @@ export class RedisResponsesStore implements ResponsesStore {
     return json === null ? undefined : (JSON.parse(json) as StoredResponse);
   }
 
-  async put(id: string, record: StoredResponse): Promise<void> {
-    await this.client.set(keyPrefix + id, JSON.stringify(record), "PX", this.ttlMs).catch(unavailable);
+  async put(id: string, record: StoredResponse, itemIds: readonly string[]): Promise<void> {
+    // One round trip; the item index expires with the response it points to.
+    const batch = this.client.multi().set(keyPrefix + id, JSON.stringify(record), "PX", this.ttlMs);
+    for (const itemId of itemIds) batch.set(itemPrefix + itemId, id, "PX", this.ttlMs);
+    const results = await batch.exec().catch(unavailable);
+    if (results === null || results.some(([error]) => error)) unavailable();
+  }
+
+  async responseOfItem(itemId: string): Promise<string | undefined> {
+    return (await this.client.get(itemPrefix + itemId).catch(unavailable)) ?? undefined;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -17,7 +17,10 @@ export interface StoredResponse {
 export interface ResponsesStore {
   readonly kind: "memory" | "redis";
   get(id: string): Promise<StoredResponse | undefined>;
-  put(id: string, record: StoredResponse): Promise<void>;
+  /** Stores the record, and indexes `itemIds` (its items' ids) for item_reference. */
+  put(id: string, record: StoredResponse, itemIds: readonly string[]): Promise<void>;
+  /** The id of the stored response holding the item, if any. */
+  responseOfItem(itemId: string): Promise<string | undefined>;
   /** Whether something was deleted. */
   delete(id: string): Promise<boolean>;
   /** Rejects with the 503 when the store cannot be reached (waiting briefly while it connects), before any tokens are spent. */

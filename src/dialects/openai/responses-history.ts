@@ -6,7 +6,7 @@ import { randomId } from "../../random-id.js";
 import { ownerOf, sameOwner } from "../../store/responses-owner.js";
 import type { ResponsesStore, StoredResponse } from "../../store/responses-store.js";
 import type { PlacedItem } from "./responses-request.js";
-import type { InputItem } from "./responses-schema.js";
+import type { InputItem, RequestItem } from "./responses-schema.js";
 
 /** The caller a stored response belongs to: a digest of its API key when authentication is on. */
 export function callerOf(request: FastifyRequest, deps: Deps): string {
@@ -84,4 +84,40 @@ export function storedInputItems(items: readonly PlacedItem[]): Record<string, u
         : item.content;
     return { id, type: "message", role: item.role, content, status: item.status ?? "completed" };
   });
+}
+
+/**
+ * The request's items with each item_reference replaced by the item it names, from a stored response of
+ * the same caller (clients such as the AI SDK refer to stored output items instead of resending them).
+ */
+export async function resolveReferences(
+  items: readonly { item: RequestItem; param: string }[],
+  store: ResponsesStore | undefined,
+  owner: string,
+): Promise<PlacedItem[]> {
+  return Promise.all(
+    items.map(async ({ item, param }): Promise<PlacedItem> => {
+      if (item.type !== "item_reference") return { item, param };
+      const notFound = new GatewayError("not_found", `Item with id '${item.id.slice(0, 100)}' not found.`, {
+        param: `${param}.id`,
+        code: "item_not_found",
+      });
+      const responseId = store ? await store.responseOfItem(item.id) : undefined;
+      if (!responseId) throw notFound;
+      const record = await store?.get(responseId);
+      if (!record || !sameOwner(record.owner, owner)) throw notFound;
+      const found = [...record.input, ...(record.response.output as Record<string, unknown>[])].find(
+        (candidate) => candidate.id === item.id,
+      );
+      if (!found) throw notFound;
+      return { item: found as InputItem, param };
+    }),
+  );
+}
+
+/** The ids of a record's items, input and output, which item_reference may name. */
+export function itemIdsOf(record: StoredResponse): string[] {
+  return [...record.input, ...(record.response.output as Record<string, unknown>[])]
+    .map((item) => item.id)
+    .filter((id): id is string => typeof id === "string");
 }

@@ -16,7 +16,13 @@ import {
   parseToolArguments,
   toolConfiguration,
 } from "./chat-request.js";
-import type { ContentPart, InputItem, InputTokensRequest, ResponsesRequest } from "./responses-schema.js";
+import type {
+  ContentPart,
+  InputItem,
+  InputTokensRequest,
+  RequestItem,
+  ResponsesRequest,
+} from "./responses-schema.js";
 
 /** Redacted reasoning travels in `encrypted_content` behind this marker; a signature travels bare. */
 export const redactedPrefix = "redacted:";
@@ -139,8 +145,8 @@ async function toTurns(
   return { messages, system };
 }
 
-/** The request's own input as placed items (a string is one user message). */
-export function placedInput(input: ResponsesRequest["input"]): PlacedItem[] {
+/** The request's own input as placed items (a string is one user message); references still unresolved. */
+export function placedInput(input: ResponsesRequest["input"]): { item: RequestItem; param: string }[] {
   if (input === undefined) return [];
   if (typeof input === "string")
     return [{ item: { type: "message", role: "user", content: input }, param: "input" }];
@@ -185,15 +191,16 @@ function settingsOf(request: PromptRequest): ConverseSettings {
 
 /**
  * A Responses request → Converse input, through the same settings translation as chat completions.
- * `history` is what previous_response_id replays: the stored turns' input and output items, oldest first.
+ * `items` are what previous_response_id replays (the stored turns' input and output items, oldest first),
+ * then the request's own input, item references resolved.
  */
 export async function toResponsesConverseInput(
   request: PromptRequest,
-  history: readonly PlacedItem[],
+  items: readonly PlacedItem[],
   modelId: string,
   media: MediaLoader,
 ): Promise<ConverseStreamCommandInput> {
-  const { messages, system } = await toTurns([...history, ...placedInput(request.input)], media);
+  const { messages, system } = await toTurns(items, media);
   if (request.instructions?.trim()) system.unshift({ text: request.instructions });
   if (messages.length === 0) {
     throw invalidRequest("input must contain at least one user message or item.", "input");

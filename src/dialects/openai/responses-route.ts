@@ -8,7 +8,14 @@ import { writeSse } from "../../http/sse.js";
 import { parseBody } from "../../http/validate.js";
 import type { ResponsesStore, StoredResponse } from "../../store/responses-store.js";
 import { withoutProfilePrefix } from "../anthropic/models.js";
-import { callerOf, loadOwned, replayedHistory, storedInputItems } from "./responses-history.js";
+import {
+  callerOf,
+  itemIdsOf,
+  loadOwned,
+  replayedHistory,
+  resolveReferences,
+  storedInputItems,
+} from "./responses-history.js";
 import { outcomeOf, outputItemsOf, ResponseShape, responseId, toResponsesUsage } from "./responses-output.js";
 import { placedInput, toResponsesConverseInput } from "./responses-request.js";
 import { inputTokensRequestSchema, responsesRequestSchema } from "./responses-schema.js";
@@ -79,18 +86,19 @@ export function responsesHandlers(
     const history = body.previous_response_id
       ? await replayedHistory(store, body.previous_response_id, owner)
       : [];
+    const own = await resolveReferences(placedInput(body.input), store, owner);
     const signal = abortOnDisconnect(reply);
     const input = await toResponsesConverseInput(
       body,
-      history,
+      [...history, ...own],
       resolveModel(body.model),
       deps.mediaLoader(signal),
     );
     const shape = new ResponseShape(responseId(), Math.floor(deps.now() / 1000), body, stored);
     const keep = async (response: Record<string, unknown>) => {
       if (!stored || !store) return;
-      const record: StoredResponse = { owner, response, input: storedInputItems(placedInput(body.input)) };
-      await store.put(shape.id, record);
+      const record: StoredResponse = { owner, response, input: storedInputItems(own) };
+      await store.put(shape.id, record, itemIdsOf(record));
     };
 
     if (!body.stream) {
@@ -182,9 +190,15 @@ export function responsesHandlers(
     const history = body.previous_response_id
       ? await replayedHistory(store, body.previous_response_id, owner)
       : [];
+    const own = await resolveReferences(placedInput(body.input), store, owner);
     const signal = abortOnDisconnect(reply);
     const modelId = resolveModel(body.model);
-    const input = await toResponsesConverseInput(body, history, modelId, deps.mediaLoader(signal));
+    const input = await toResponsesConverseInput(
+      body,
+      [...history, ...own],
+      modelId,
+      deps.mediaLoader(signal),
+    );
     const { messages, system, toolConfig } = input;
     const counted = await deps.bedrock
       .countTokens(

@@ -52,8 +52,17 @@ const reasoningItem = z.object({
   status: z.string().optional(),
 });
 
-/** Input item types that are OpenAI-hosted (built-in tools' calls and outputs, stored item references). */
-const supportedItemTypes = new Set(["message", "function_call", "function_call_output", "reasoning"]);
+/** An earlier item, by id, from a stored response of the same caller. */
+const itemReference = z.object({ type: z.literal("item_reference"), id: z.string().min(1) });
+
+/** Every other item type is OpenAI-hosted (built-in tools' calls and their outputs). */
+const supportedItemTypes = new Set([
+  "message",
+  "function_call",
+  "function_call_output",
+  "reasoning",
+  "item_reference",
+]);
 
 const inputItem = z.preprocess(
   // "Easy" input messages ({role, content}) omit the type.
@@ -73,10 +82,18 @@ const inputItem = z.preprocess(
       }
     })
     .pipe(
-      z.discriminatedUnion("type", [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]),
+      z.discriminatedUnion("type", [
+        messageItem,
+        functionCallItem,
+        functionCallOutputItem,
+        reasoningItem,
+        itemReference,
+      ]),
     ),
 );
-export type InputItem = z.infer<typeof inputItem>;
+export type RequestItem = z.infer<typeof inputItem>;
+/** An input item once item references are resolved. */
+export type InputItem = Exclude<RequestItem, { type: "item_reference" }>;
 
 const functionTool = z.object({
   type: z.literal("function"),
