@@ -7,6 +7,9 @@ import { defineConfig } from "vitest/config";
  */
 const bedrockSuites = [
   "test/openai-chat.test.ts",
+  "test/openai-responses.test.ts",
+  "test/openai-responses-store.test.ts",
+  "test/openai-responses-clients.test.ts",
   "test/openai-embeddings.test.ts",
   "test/anthropic-messages.test.ts",
   "test/anthropic-errors.test.ts",

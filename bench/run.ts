@@ -6,7 +6,8 @@
  * emulator counts the connections each gateway opened. Prints a Markdown table.
  *
  * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream,embeddings; also
- * anthropic-non-stream and anthropic-stream, the same calls through the Anthropic Messages API),
+ * anthropic-non-stream and anthropic-stream, the same calls through the Anthropic Messages API, and
+ * responses-non-stream and responses-stream, the same calls through the OpenAI Responses API, unstored),
  * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
  * invocation, e.g. lean,lean+LOG_LEVEL=warn),
  * BENCH_PROFILE=DIR (write a V8 CPU profile of each gateway there; see bench/profile-summary.ts),
@@ -116,12 +117,22 @@ const messagesMode = (stream: boolean): Mode => ({
   body: messagesBody(stream),
 });
 
+// The Responses API on the same Converse calls; store: false so the rows compare the translation with chat's.
+const responsesMode = (stream: boolean): Mode => ({
+  name: stream ? "responses stream (8 deltas)" : "responses non-stream",
+  direct: converseDirect(model, stream),
+  path: "/v1/responses",
+  body: JSON.stringify({ model, stream, store: false, input: question }),
+});
+
 const allModes: Record<string, Mode> = {
   "non-stream": chatMode(false),
   stream: chatMode(true),
   embeddings: embeddingsMode,
   "anthropic-non-stream": messagesMode(false),
   "anthropic-stream": messagesMode(true),
+  "responses-non-stream": responsesMode(false),
+  "responses-stream": responsesMode(true),
 };
 
 function load(target: Target, concurrency: number, duration = seconds) {

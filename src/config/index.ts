@@ -11,6 +11,7 @@ import { guardrailSettings, guardrailSettingsProblem } from "./guardrail.js";
 import { keySettings, keySettingsProblem } from "./keys.js";
 import { observabilitySettings } from "./observability.js";
 import { resilienceSettings } from "./resilience.js";
+import { responsesSettings, responsesSettingsProblem } from "./responses.js";
 import { serverSettings } from "./server.js";
 import { storeSettings } from "./store.js";
 
@@ -28,6 +29,7 @@ export const settings = {
   ...edgeSettings,
   ...storeSettings,
   ...observabilitySettings,
+  ...responsesSettings,
 } satisfies SettingGroup;
 
 export type Config = SettingValues<typeof settings> & { region: string };
@@ -71,6 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (guardrailProblem) throw new ConfigError(`Invalid configuration: ${guardrailProblem}`);
   const keysProblem = keySettingsProblem(config);
   if (keysProblem) throw new ConfigError(`Invalid configuration: ${keysProblem}`);
+  const responsesProblem = responsesSettingsProblem(config);
+  if (responsesProblem) throw new ConfigError(`Invalid configuration: ${responsesProblem}`);
   const region =
     config.AWS_BEDROCK_REGIONS?.[0] ?? config.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   // The Anthropic prefix must not claim the OpenAI routes' paths (their errors would turn Anthropic-shaped).

@@ -13,18 +13,10 @@ export async function limitCountersFor(
   now: () => number,
 ): Promise<LimitCounters> {
   if (config.REDIS_URL === undefined) return memoryCounters(now);
-  const [{ connectRedis }, { redisCounters }] = await Promise.all([
-    import("../store/redis.js"),
+  const [{ acquireRedis }, { redisCounters }] = await Promise.all([
+    import("../store/shared-redis.js"),
     import("../store/limit-counters.js"),
   ]);
-  let url = config.REDIS_URL;
-  if (config.REDIS_URL_SECRETSMANAGER_SECRET !== undefined) {
-    const { redisUrlWithToken } = await import("../store/redis-token.js");
-    url = await redisUrlWithToken(
-      url,
-      config.REDIS_URL_SECRETSMANAGER_SECRET,
-      config.AWS_REGION ?? config.region,
-    );
-  }
-  return redisCounters(await connectRedis(url, log));
+  const { client, release } = await acquireRedis(config, log);
+  return redisCounters(client, release);
 }

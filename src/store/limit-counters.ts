@@ -90,7 +90,7 @@ interface LimitCommands {
  * atomically by Redis (sent by digest with EVALSHA once Redis has it). Commands fail fast while Redis is away
  * (src/store/redis.ts); the caller decides what that means (RATE_LIMIT_FAIL_OPEN).
  */
-export function redisCounters(client: Redis): LimitCounters {
+export function redisCounters(client: Redis, release: () => void = () => client.disconnect()): LimitCounters {
   client.defineCommand("aegisLimitTake", { lua: takeScript });
   client.defineCommand("aegisLimitAdjust", { lua: adjustScript, numberOfKeys: 1 });
   client.defineCommand("aegisLimitAcquire", { lua: acquireScript, numberOfKeys: 1 });
@@ -146,7 +146,7 @@ export function redisCounters(client: Redis): LimitCounters {
     },
     async close() {
       clearInterval(renewal);
-      client.disconnect();
+      release();
     },
   };
 }

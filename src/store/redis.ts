@@ -49,6 +49,15 @@ export async function connectRedis(url: SecretBytes, log: FastifyBaseLogger): Pr
       "Redis is unreachable; shared state is unavailable until it returns",
     );
   });
+  // A connection that drops and comes back between two attempts raises no error: the reconnect says it.
+  client.on("reconnecting", () => {
+    if (!reachable) return;
+    reachable = false;
+    log.error(
+      { reason: "connection lost" },
+      "Redis is unreachable; shared state is unavailable until it returns",
+    );
+  });
   client.on("ready", () => {
     if (reachable) return;
     reachable = true;

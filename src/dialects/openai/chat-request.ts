@@ -25,7 +25,7 @@ function textOf(content: string | { text: string }[]): string {
 }
 
 /** `at` is the path of the arguments field; their nesting counts from there, as if they were in the body. */
-function parseToolArguments(text: string, at: (string | number)[]): Document {
+export function parseToolArguments(text: string, at: (string | number)[]): Document {
   if (text.trim() === "") return {};
   let parsed: unknown;
   try {
@@ -41,6 +41,39 @@ function parseToolArguments(text: string, at: (string | number)[]): Document {
   return parsed as Document;
 }
 
+/** An image (data: URL or a URL fetched through the guarded loader) as a Converse block. */
+export async function imageBlock(url: string, param: string, media: MediaLoader): Promise<ContentBlock> {
+  const loaded = await media.load(url, "image", param);
+  if (loaded.kind !== "image") throw invalidRequest("Expected an image.", param);
+  return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
+}
+
+/** A file given inline (`file_data`) or by URL (`file_url`) as a Converse document (or image) block. */
+export async function fileBlock(
+  file: { file_data?: string | undefined; file_url?: string | undefined; filename?: string | undefined },
+  index: number,
+  param: string,
+  media: MediaLoader,
+): Promise<ContentBlock> {
+  const url = file.file_data ?? file.file_url;
+  if (!url) {
+    throw invalidRequest(
+      "Uploaded file ids are not supported; send the file as file_data (a base64 data URL).",
+      param,
+    );
+  }
+  const field = file.file_data ? "file_data" : "file_url";
+  const loaded = await media.load(url, "document", `${param}.${field}`);
+  if (loaded.kind === "image") return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
+  return {
+    document: {
+      format: loaded.format,
+      name: documentName(file.filename, index),
+      source: { bytes: loaded.bytes },
+    },
+  };
+}
+
 async function userBlocks(
   content: string | UserPart[],
   param: string,
@@ -53,31 +86,10 @@ async function userBlocks(
       switch (part.type) {
         case "text":
           return { text: part.text };
-        case "image_url": {
-          const loaded = await media.load(part.image_url.url, "image", `${at}.image_url.url`);
-          if (loaded.kind !== "image") throw invalidRequest("Expected an image.", `${at}.image_url.url`);
-          return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
-        }
-        case "file": {
-          const url = part.file.file_data ?? part.file.file_url;
-          if (!url) {
-            throw invalidRequest(
-              "Uploaded file ids are not supported; send the file as file_data (a base64 data URL).",
-              `${at}.file`,
-            );
-          }
-          const field = part.file.file_data ? "file_data" : "file_url";
-          const loaded = await media.load(url, "document", `${at}.file.${field}`);
-          if (loaded.kind === "image")
-            return { image: { format: loaded.format, source: { bytes: loaded.bytes } } };
-          return {
-            document: {
-              format: loaded.format,
-              name: documentName(part.file.filename, index),
-              source: { bytes: loaded.bytes },
-            },
-          };
-        }
+        case "image_url":
+          return imageBlock(part.image_url.url, `${at}.image_url.url`, media);
+        case "file":
+          return fileBlock(part.file, index, `${at}.file`, media);
         case "input_audio":
           throw invalidRequest("Audio input is not supported by the Bedrock Converse API.", at);
       }
@@ -135,29 +147,45 @@ async function toConverseMessage(
   }
 }
 
-function toolSettings(request: ChatRequest): { tools: Tool[]; toolChoice?: ToolChoice } | undefined {
-  const tools = request.tools ?? [];
-  if (tools.length === 0 || request.tool_choice === "none") return undefined;
+/** A function tool as both dialects of OpenAI describe it. */
+export interface FunctionToolSpec {
+  name: string;
+  description?: string | undefined;
+  parameters?: Record<string, unknown> | undefined;
+}
+
+export type FunctionToolChoice = "none" | "auto" | "required" | { name: string } | null | undefined;
+
+/** Function tools and the caller's tool choice → Converse toolConfig (undefined: no tools, or "none"). */
+export function toolConfiguration(
+  tools: readonly FunctionToolSpec[],
+  choice: FunctionToolChoice,
+): { tools: Tool[]; toolChoice?: ToolChoice } | undefined {
+  if (tools.length === 0 || choice === "none") return undefined;
   const converseTools = tools.map(
     (tool) =>
       ({
         toolSpec: {
-          name: tool.function.name,
-          ...(tool.function.description ? { description: tool.function.description } : {}),
-          inputSchema: { json: (tool.function.parameters ?? { type: "object", properties: {} }) as Document },
+          name: tool.name,
+          ...(tool.description ? { description: tool.description } : {}),
+          inputSchema: { json: (tool.parameters ?? { type: "object", properties: {} }) as Document },
         },
       }) as Tool,
   );
-  const choice = request.tool_choice;
   if (choice === undefined || choice === null || choice === "auto") return { tools: converseTools };
   if (choice === "required") return { tools: converseTools, toolChoice: { any: {} } };
-  if (!tools.some((tool) => tool.function.name === choice.function.name)) {
-    throw invalidRequest(
-      `tool_choice names "${choice.function.name}", which is not in tools.`,
-      "tool_choice",
-    );
+  if (!tools.some((tool) => tool.name === choice.name)) {
+    throw invalidRequest(`tool_choice names "${choice.name}", which is not in tools.`, "tool_choice");
   }
-  return { tools: converseTools, toolChoice: { tool: { name: choice.function.name } } };
+  return { tools: converseTools, toolChoice: { tool: { name: choice.name } } };
+}
+
+function toolSettings(request: ChatRequest): { tools: Tool[]; toolChoice?: ToolChoice } | undefined {
+  const choice = request.tool_choice;
+  return toolConfiguration(
+    (request.tools ?? []).map((tool) => tool.function),
+    typeof choice === "object" && choice !== null ? { name: choice.function.name } : choice,
+  );
 }
 
 function passThroughFields(request: ChatRequest): Document {
@@ -195,24 +223,55 @@ export async function toConverseInput(
     throw invalidRequest("messages must contain at least one user or assistant message.", "messages");
   }
 
-  const inference: InferenceConfiguration = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
-  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
-  if (request.temperature != null) inference.temperature = request.temperature;
-  if (request.top_p != null) inference.topP = request.top_p;
-  if (request.stop != null)
-    inference.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  return converseInput(modelId, messages, system, {
+    maxTokens,
+    temperature: request.temperature,
+    topP: request.top_p,
+    stop: request.stop,
+    reasoningEffort: request.reasoning_effort,
+    format: request.response_format,
+    tools: toolSettings(request),
+    additional: passThroughFields(request),
+  });
+}
 
-  let additional = passThroughFields(request);
-  if (request.reasoning_effort && request.reasoning_effort !== "none") {
+/** Everything of a Converse call besides its turns, as both OpenAI dialects ask for it. */
+export interface ConverseSettings {
+  maxTokens?: number | undefined;
+  temperature?: number | null | undefined;
+  topP?: number | null | undefined;
+  stop?: string | string[] | null | undefined;
+  reasoningEffort?: ChatRequest["reasoning_effort"];
+  format?: ChatRequest["response_format"];
+  tools?: { tools: Tool[]; toolChoice?: ToolChoice } | undefined;
+  additional: Document;
+}
+
+/** Turns, system text and settings → Converse input: inference settings, reasoning, structured output, tools. */
+export function converseInput(
+  modelId: string,
+  messages: Message[],
+  system: SystemContentBlock[],
+  settings: ConverseSettings,
+): ConverseStreamCommandInput {
+  const inference: InferenceConfiguration = {};
+  if (settings.maxTokens !== undefined) inference.maxTokens = settings.maxTokens;
+  if (settings.temperature != null) inference.temperature = settings.temperature;
+  if (settings.topP != null) inference.topP = settings.topP;
+  if (settings.stop != null)
+    inference.stopSequences = typeof settings.stop === "string" ? [settings.stop] : settings.stop;
+
+  let additional = settings.additional;
+  if (settings.reasoningEffort && settings.reasoningEffort !== "none") {
     additional = {
       ...additional,
-      ...(reasoningFields(modelId, request.reasoning_effort, inference) as Document),
+      ...(reasoningFields(modelId, settings.reasoningEffort, inference) as Document),
     };
   }
 
   const input: ConverseStreamCommandInput = { modelId, messages };
-  const format = request.response_format;
+  const format = settings.format;
   if (format?.type === "json_object") system.push({ text: jsonObjectInstruction });
   if (format?.type === "json_schema") {
     const schema = format.json_schema.schema ?? { type: "object" };
@@ -231,8 +290,7 @@ export async function toConverseInput(
   }
   if (system.length > 0) input.system = system;
   if (Object.keys(inference).length > 0) input.inferenceConfig = inference;
-  const tools = toolSettings(request);
-  if (tools) input.toolConfig = tools;
+  if (settings.tools) input.toolConfig = settings.tools;
   if (Object.keys(additional).length > 0) input.additionalModelRequestFields = additional;
   return input;
 }
