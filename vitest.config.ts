@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * The suites whose subject is what Bedrock answers (chat, Anthropic messages, embeddings, draining streams on
@@ -21,6 +21,8 @@ const bedrockSuites = [
 ];
 
 const shared = {
+  // The container image suite builds an image for minutes: `npm run test:container` (vitest.container.config.ts).
+  exclude: [...configDefaults.exclude, "test/container/**"],
   testTimeout: 20_000,
   hookTimeout: 30_000,
   pool: "forks" as const,
