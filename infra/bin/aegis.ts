@@ -1,0 +1,29 @@
+/**
+ * The sample app. `npm run synth` runs it directly (no CDK CLI): it writes the CloudFormation template to
+ * cdk.out/ offline. `npx cdk deploy -c certificateArn=...` deploys it. Context values (-c name=value):
+ * account, region, availabilityZones (comma-separated), certificateArn, imageUri, domainName, sharedState.
+ */
+import { App } from "aws-cdk-lib";
+import { AegisSampleStack } from "../lib/sample-stack.js";
+
+const app = new App({ outdir: process.env.CDK_OUTDIR ?? "cdk.out" });
+const context = (name: string): string | undefined => {
+  const value = app.node.tryGetContext(name);
+  return value === undefined || value === "" ? undefined : String(value);
+};
+const region = context("region") ?? process.env.CDK_DEFAULT_REGION ?? "us-east-1";
+const account = context("account") ?? process.env.CDK_DEFAULT_ACCOUNT ?? "111111111111";
+
+new AegisSampleStack(app, context("stackName") ?? "Aegis", {
+  env: { account, region },
+  availabilityZones: (context("availabilityZones") ?? `${region}a,${region}b`)
+    .split(",")
+    .map((zone) => zone.trim()),
+  certificateArn: context("certificateArn"),
+  imageUri: context("imageUri"),
+  gateway: {
+    domainName: context("domainName"),
+    sharedState: context("sharedState") === "true",
+  },
+});
+app.synth();
