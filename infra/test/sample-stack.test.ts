@@ -43,7 +43,10 @@ function taskRoleStatements(synthesised: Synthesised): Statement[] {
   const [roleId] = resourcesOf(synthesised, "AWS::IAM::Role").find(([id]) => id.includes("TaskRole")) ?? [];
   return resourcesOf(synthesised, "AWS::IAM::Policy")
     .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
 }
 
 describe("the gateway container", () => {
@@ -57,7 +60,7 @@ describe("the gateway container", () => {
       Essential: true,
     });
     expect(
-      (gateway?.LinuxParameters as { Capabilities: { Add?: unknown } }).Capabilities.Add,
+      (gateway?.LinuxParameters as { Capabilities?: { Add?: unknown } } | undefined)?.Capabilities?.Add,
     ).toBeUndefined();
   });
 
@@ -112,9 +115,8 @@ describe("the gateway container", () => {
   it("logs to a KMS-encrypted log group with a retention period", () => {
     const gateway = containers(sample).get("gateway");
     expect(gateway?.LogConfiguration).toMatchObject({ LogDriver: "awslogs" });
-    const groupRef = (gateway?.LogConfiguration as { Options: Record<string, { Ref: string }> }).Options[
-      "awslogs-group"
-    ]?.Ref;
+    const groupRef = (gateway?.LogConfiguration as { Options: Record<string, { Ref: string }> } | undefined)
+      ?.Options["awslogs-group"]?.Ref;
     const group = sample.json.Resources[groupRef ?? ""];
     expect(group?.Type).toBe("AWS::Logs::LogGroup");
     expect(group?.Properties).toMatchObject({ KmsKeyId: { "Fn::GetAtt": [expect.any(String), "Arn"] } });
@@ -189,8 +191,8 @@ describe("network", () => {
     });
     const [[, service] = ["", undefined]] = resourcesOf(sample, "AWS::ECS::Service");
     const subnets = JSON.stringify(
-      (service?.Properties?.NetworkConfiguration as { AwsvpcConfiguration: { Subnets: unknown } })
-        .AwsvpcConfiguration.Subnets,
+      (service?.Properties?.NetworkConfiguration as { AwsvpcConfiguration: { Subnets: unknown } } | undefined)
+        ?.AwsvpcConfiguration.Subnets,
     );
     expect(subnets).toMatch(/privateSubnet1/);
     expect(subnets).not.toMatch(/public/);
@@ -265,7 +267,7 @@ describe("load balancer", () => {
   it("drops invalid header fields, is protected from deletion and logs access", () => {
     const [[, alb] = ["", undefined]] = resourcesOf(sample, "AWS::ElasticLoadBalancingV2::LoadBalancer");
     const attributes = Object.fromEntries(
-      (alb?.Properties?.LoadBalancerAttributes as { Key: string; Value: string }[]).map((a) => [
+      ((alb?.Properties?.LoadBalancerAttributes ?? []) as { Key: string; Value: string }[]).map((a) => [
         a.Key,
         a.Value,
       ]),
