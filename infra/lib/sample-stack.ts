@@ -14,8 +14,8 @@ export interface AegisSampleStackProps extends StackProps {
   readonly certificateArn?: string;
   /** A prebuilt image (e.g. ECR URI); unset: built from the repository's Containerfile at deploy time. */
   readonly imageUri?: string;
-  /** Overrides of the sample's choices (tests use these for variants). */
-  readonly gateway?: Partial<AegisGatewayProps>;
+  /** Overrides of the sample's choices (tests use these for variants); a function gets the stack as scope. */
+  readonly gateway?: Partial<AegisGatewayProps> | ((scope: Construct) => Partial<AegisGatewayProps>);
 }
 
 /** The sample deployment: every control on, so its template shows them all. */
@@ -49,7 +49,7 @@ export class AegisSampleStack extends Stack {
       wafBlockAnonymousIps: true,
       accessLogs: true,
       endToEndTls: true,
-      ...props.gateway,
+      ...(typeof props.gateway === "function" ? props.gateway(this) : props.gateway),
     });
     acknowledge(
       this,
