@@ -81,7 +81,10 @@ const asList = (value: string | string[]) => (Array.isArray(value) ? value : [va
 function policyStatements(synthesised: Synthesised): Statement[] {
   return resourcesOf(synthesised, "AWS::IAM::Policy")
     .filter(([id]) => id.includes("TaskRole"))
-    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
 }
 
 describe("API key from an existing SSM SecureString parameter", () => {
@@ -265,7 +268,7 @@ describe("shared state", () => {
     const gateway = containers(secretCognito).get("gateway");
     expect(environmentOf(gateway)).not.toHaveProperty("REDIS_URL");
     const redis = gateway?.Secrets?.find((secret) => secret.Name === "REDIS_URL");
-    const urlSecretId = (redis?.ValueFrom as { Ref: string }).Ref;
+    const urlSecretId = (redis?.ValueFrom as { Ref: string } | undefined)?.Ref ?? "";
     const urlSecret = secretCognito.json.Resources[urlSecretId];
     expect(urlSecret?.Type).toBe("AWS::SecretsManager::Secret");
     // The password appears only as a dynamic reference CloudFormation resolves while creating the secret.
