@@ -1,7 +1,8 @@
 /**
  * The sample app. `npm run synth` runs it directly (no CDK CLI): it writes the CloudFormation template to
  * cdk.out/ offline. `npx cdk deploy -c certificateArn=...` deploys it. Context values (-c name=value):
- * account, region, availabilityZones (comma-separated), certificateArn, imageUri, domainName, sharedState.
+ * account, region, availabilityZones (comma-separated), certificateArn, imageUri, domainName, sharedState,
+ * plainTemplate (true: a template deployable without the CDK, see infra/README.md).
  */
 import { App } from "aws-cdk-lib";
 import { AegisSampleStack } from "../lib/sample-stack.js";
@@ -21,6 +22,7 @@ new AegisSampleStack(app, context("stackName") ?? "Aegis", {
     .map((zone) => zone.trim()),
   certificateArn: context("certificateArn"),
   imageUri: context("imageUri"),
+  plainTemplate: context("plainTemplate") === "true",
   gateway: {
     domainName: context("domainName"),
     sharedState: context("sharedState") === "true",

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Annotations, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, LegacyStackSynthesizer, Stack, type StackProps } from "aws-cdk-lib";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import type { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.js";
@@ -14,6 +14,11 @@ export interface AegisSampleStackProps extends StackProps {
   readonly certificateArn?: string;
   /** A prebuilt image (e.g. ECR URI); unset: built from the repository's Containerfile at deploy time. */
   readonly imageUri?: string;
+  /**
+   * A template that deploys without the CDK: no bootstrap stack, and the Lambda code (and a Containerfile
+   * image) become CloudFormation parameters naming where you uploaded them.
+   */
+  readonly plainTemplate?: boolean;
   /** Overrides of the sample's choices (tests use these for variants); a function gets the stack as scope. */
   readonly gateway?: Partial<AegisGatewayProps> | ((scope: Construct) => Partial<AegisGatewayProps>);
 }
@@ -24,7 +29,10 @@ export class AegisSampleStack extends Stack {
   private readonly zones: string[];
 
   constructor(scope: Construct, id: string, props: AegisSampleStackProps) {
-    super(scope, id, props);
+    super(scope, id, {
+      ...props,
+      synthesizer: props.plainTemplate ? new LegacyStackSynthesizer() : props.synthesizer,
+    });
     this.zones = props.availabilityZones;
     let certificateArn = props.certificateArn;
     if (certificateArn === undefined) {

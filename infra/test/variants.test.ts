@@ -32,6 +32,8 @@ const profileArn = `arn:aws:bedrock:${region}:${account}:inference-profile/us.an
 let ssmOidc: Synthesised;
 /** An existing Secrets Manager secret, Cognito at the ALB, shared state, own TLS certificate, named models. */
 let secretCognito: Synthesised;
+/** The sample as a template to deploy without the CDK. */
+let plain: Synthesised;
 
 beforeAll(() => {
   ssmOidc = synthesise((scope: Construct) => ({
@@ -74,6 +76,7 @@ beforeAll(() => {
       allowInternetEgress: true,
     };
   });
+  plain = synthesise({}, { plainTemplate: true });
 });
 
 type Statement = { Action: string | string[]; Resource?: unknown; Condition?: unknown };
@@ -314,6 +317,19 @@ describe("compliance checks of the variants", () => {
     new s3.Bucket(stack, "Open"); // no TLS enforcement, no access logs
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+describe("plain CloudFormation template", () => {
+  it("needs no CDK bootstrap: asset locations are parameters", () => {
+    const template = plain.template.toJSON() as { Parameters?: Record<string, unknown>; Rules?: unknown };
+    const text = JSON.stringify(template);
+    expect(text).not.toMatch(/cdk-hnb659fds|BootstrapVersion/);
+    expect(template.Rules).toBeUndefined();
+    const parameters = Object.keys(template.Parameters ?? {});
+    // The two custom resources' Lambda code: the generated certificate and the closed default security group.
+    expect(parameters.filter((name) => /^AssetParameters.*S3Bucket/.test(name))).toHaveLength(2);
+    expect(plain.validationError).toBeUndefined();
   });
 });
 
