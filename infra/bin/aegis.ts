@@ -7,7 +7,17 @@
 import { App } from "aws-cdk-lib";
 import { AegisSampleStack } from "../lib/sample-stack.js";
 
-const app = new App({ outdir: process.env.CDK_OUTDIR ?? "cdk.out" });
+// Run directly (npm run synth -- -c name=value), the app reads -c itself; the CDK CLI passes context in
+// the environment instead.
+const argvContext: Record<string, string> = {};
+const args = process.argv.slice(2);
+for (let index = 0; index < args.length; index++) {
+  if ((args[index] === "-c" || args[index] === "--context") && args[index + 1] !== undefined) {
+    const [name = "", ...value] = (args[++index] ?? "").split("=");
+    argvContext[name] = value.join("=");
+  }
+}
+const app = new App({ outdir: process.env.CDK_OUTDIR ?? "cdk.out", context: argvContext });
 const context = (name: string): string | undefined => {
   const value = app.node.tryGetContext(name);
   return value === undefined || value === "" ? undefined : String(value);
