@@ -55,7 +55,9 @@ export class SharedState extends Construct {
       engine: props.engine,
       userId: `${name}-gw`.slice(0, 40),
       userName,
-      accessString: "on ~* +@all -@dangerous",
+      // Everything but administration. Not -@dangerous: that category holds INFO, ioredis's ready check on
+      // every connect (checked against redis-server 7: refused, ioredis skips the check with a warning).
+      accessString: "on ~* +@all -@admin",
       authenticationMode: { Type: "password", Passwords: [passwordReference] },
     });
     // User groups must contain a user named "default"; this one is switched off and has no rights.

@@ -231,6 +231,7 @@ describe("shared state", () => {
     expect(users).toContainEqual(
       expect.objectContaining({
         UserName: "aegis",
+        AccessString: "on ~* +@all -@admin",
         AuthenticationMode: {
           Type: "password",
           Passwords: [
