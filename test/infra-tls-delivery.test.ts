@@ -4,7 +4,7 @@
  * init container, which writes them to the shared volume, and the real gateway serves HTTPS from those
  * files to a client that behaves like the ALB (TLS 1.2, no certificate validation).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { healthCheckProgram } from "../infra/lib/health-check.js";
 import { tlsCertificateFile, tlsKeyFile, tlsWriterProgram } from "../infra/lib/tls-writer.js";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { type RunningGateway, startGateway } from "./helpers/gateway.js";
@@ -146,6 +147,25 @@ describe("end-to-end TLS delivered by the CDK construct", () => {
       commonName: "aegis-gateway.internal",
       protocol: "TLSv1.2",
     });
+
+    // The container's own health check, as ECS runs it inside the task.
+    const port = new URL(gateway.url).port;
+    // Asynchronously: the gateway answers from this very process.
+    const healthCheck = (env: Record<string, string>) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ["-e", healthCheckProgram], {
+          env,
+          stdio: "ignore",
+          timeout: 10_000,
+        });
+        child.once("exit", (code) => resolve(code));
+      });
+    expect(await healthCheck({ PORT: port, GRANIAN_SSL_CERTIFICATE: certificate })).toBe(0);
+    // Plain HTTP to a TLS port is not healthy, nor is a port nobody listens on.
+    expect(await healthCheck({ PORT: port })).toBe(1);
+    await gateway.close();
+    gateway = undefined;
+    expect(await healthCheck({ PORT: port, GRANIAN_SSL_CERTIFICATE: certificate })).toBe(1);
   });
 
   it("leaves the secret alone on delete (CloudFormation deletes it)", async () => {

@@ -15,6 +15,7 @@ import { Construct } from "constructs";
 import { acknowledge, wildcardResource } from "./acknowledge.js";
 import { ApiKey, type ApiKeyProps } from "./api-key.js";
 import { EndToEndTls } from "./end-to-end-tls.js";
+import { healthCheckProgram } from "./health-check.js";
 import { Network } from "./network.js";
 import { SharedState } from "./shared-state.js";
 import { Waf } from "./waf.js";
@@ -391,6 +392,13 @@ export class AegisGateway extends Construct {
       environment,
       secrets,
       stopTimeout: Duration.seconds(gatewayDrainSeconds),
+      healthCheck: {
+        command: ["CMD", "node", "-e", healthCheckProgram],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(20),
+      },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: "gateway" }),
     });
     acknowledge(

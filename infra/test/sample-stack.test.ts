@@ -9,6 +9,7 @@ import {
   gatewayDrainSeconds,
   gatewayPort,
 } from "../lib/aegis-gateway.js";
+import { healthCheckProgram } from "../lib/health-check.js";
 import { interfaceEndpointServices } from "../lib/network.js";
 import { tlsCertificateFile, tlsDirectory, tlsKeyFile } from "../lib/tls-writer.js";
 import { anonymousIpRuleGroup, countedCoreRules, managedRuleGroups } from "../lib/waf.js";
@@ -74,6 +75,17 @@ describe("the gateway container", () => {
         LinuxParameters: { Capabilities: { Drop: ["ALL"] } },
       });
     }
+  });
+
+  it("checks its own health on /health with node (the image has no shell)", () => {
+    expect(containers(sample).get("gateway")?.HealthCheck).toEqual({
+      Command: ["CMD", "node", "-e", healthCheckProgram],
+      Interval: 30,
+      Timeout: 5,
+      Retries: 3,
+      StartPeriod: 20,
+    });
+    expect(healthCheckProgram).toContain('path: "/health"');
   });
 
   it("runs on ARM64 Fargate and stops no sooner than the gateway drains", () => {
