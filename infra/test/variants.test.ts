@@ -321,6 +321,16 @@ describe("compliance checks of the variants", () => {
   });
 });
 
+describe("gateway settings of every variant", () => {
+  it("are all known to the gateway's configuration schema", () => {
+    for (const variant of [ssmOidc, secretCognito, plain]) {
+      const gateway = containers(variant).get("gateway");
+      const names = [...Object.keys(environmentOf(gateway)), ...(gateway?.Secrets ?? []).map((s) => s.Name)];
+      expect(names.filter((name) => !(name in settings))).toEqual([]);
+    }
+  });
+});
+
 describe("plain CloudFormation template", () => {
   it("needs no CDK bootstrap: asset locations are parameters", () => {
     const template = plain.template.toJSON() as { Parameters?: Record<string, unknown>; Rules?: unknown };
