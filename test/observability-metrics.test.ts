@@ -80,9 +80,9 @@ describe("Prometheus metrics on their own listener (METRICS_PORT)", () => {
     expect(sample(text, "aegis_requests_total", { route: "models", status: "401", model: "none" })).toBe(1);
     expect(sample(text, "aegis_request_duration_seconds_count", { route: "chat", status: "200" })).toBe(2);
     expect(sample(text, "aegis_time_to_first_token_seconds_count", { route: "chat", model })).toBe(1);
-    expect(sample(text, "aegis_tokens_total", { model, key: "default", direction: "output" })).toBeGreaterThan(
-      0,
-    );
+    expect(
+      sample(text, "aegis_tokens_total", { model, key: "default", direction: "output" }),
+    ).toBeGreaterThan(0);
     expect(
       sample(text, "aegis_tokens_total", { direction: "input", model: "amazon.titan-embed-text-v2:0" }),
     ).toBe(2);
