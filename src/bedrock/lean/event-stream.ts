@@ -4,6 +4,7 @@ import { NormalizedSchema } from "@smithy/core/schema";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import type { Message } from "@smithy/types";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import type { StreamObserver } from "../transport.js";
 import { type BlobPlan, blobPlan, decodeBlobs } from "./blobs.js";
 import { streamException } from "./exceptions.js";
 
@@ -53,34 +54,110 @@ function toEvent(message: Message): ConverseStreamOutput | undefined {
   throw new Error(`Unrecognizable event type: ${headerText(message, ":event-type")}`);
 }
 
+const empty = Buffer.alloc(0);
+
 /**
  * AWS event-stream frames (4-byte big-endian total length, headers, payload, CRCs checked by the SDK's
  * codec) → ConverseStream events, one by one as their bytes arrive. A consumer that stops early (the client
  * went away, an error was written) gets `stoppedEarly` called, to close the body rather than leave it half read.
+ * The observer sees each event as it is handed out and the end, exactly once.
  */
-export async function* converseEvents(
+export function converseEvents(
   body: AsyncIterable<Uint8Array>,
   stoppedEarly: () => void = () => {},
-): AsyncGenerator<ConverseStreamOutput> {
-  let pending: Buffer = Buffer.alloc(0);
-  let finished = false;
-  try {
-    for await (const chunk of body) {
-      const bytes = Buffer.isBuffer(chunk)
-        ? chunk
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      pending = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
-      while (pending.length >= 4) {
-        const length = pending.readUInt32BE(0);
-        if (pending.length < length) break;
-        const event = toEvent(codec.decode(pending.subarray(0, length)));
-        pending = pending.subarray(length);
-        if (event) yield event;
-      }
+  observer?: StreamObserver,
+): AsyncIterableIterator<ConverseStreamOutput> {
+  return new ConverseEvents(body[Symbol.asyncIterator](), stoppedEarly, observer);
+}
+
+/**
+ * An iterator written out rather than an async generator: an event whose frame is already buffered (most
+ * events: one network read carries several) is handed out in an already-resolved promise, where a generator's
+ * yield costs an await and several microtasks; frames are decoded one at a time, as the consumer asks, so an
+ * exception frame is thrown only after the events before it.
+ */
+class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
+  private pending: Buffer = empty;
+  private ended = false;
+
+  constructor(
+    private readonly body: AsyncIterator<Uint8Array>,
+    private readonly stoppedEarly: () => void,
+    private readonly observer: StreamObserver | undefined,
+  ) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<ConverseStreamOutput>> {
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    let event: ConverseStreamOutput | undefined;
+    try {
+      event = this.buffered();
+    } catch (error) {
+      return Promise.reject(this.fail(error));
     }
-    if (pending.length > 0) throw new Error("Truncated event message received.");
-    finished = true;
-  } finally {
-    if (!finished) stoppedEarly();
+    return event ? Promise.resolve(this.handOut(event)) : this.read();
+  }
+
+  return(): Promise<IteratorResult<ConverseStreamOutput>> {
+    if (!this.ended) {
+      this.ended = true;
+      this.stoppedEarly();
+      this.observer?.end(undefined);
+    }
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** The next event among the bytes already read, if a whole frame of one is there. */
+  private buffered(): ConverseStreamOutput | undefined {
+    while (this.pending.length >= 4) {
+      const length = this.pending.readUInt32BE(0);
+      if (this.pending.length < length) return undefined;
+      const message = codec.decode(this.pending.subarray(0, length));
+      this.pending = this.pending.length === length ? empty : this.pending.subarray(length);
+      const event = toEvent(message);
+      if (event) return event;
+    }
+    return undefined;
+  }
+
+  /** Reads until a whole frame of an event is in, or the body ends. */
+  private async read(): Promise<IteratorResult<ConverseStreamOutput>> {
+    try {
+      for (;;) {
+        const chunk = await this.body.next();
+        if (this.ended) return { done: true, value: undefined };
+        if (chunk.done) {
+          if (this.pending.length > 0) throw new Error("Truncated event message received.");
+          this.ended = true;
+          this.observer?.end(undefined);
+          return { done: true, value: undefined };
+        }
+        const bytes = Buffer.isBuffer(chunk.value)
+          ? chunk.value
+          : Buffer.from(chunk.value.buffer, chunk.value.byteOffset, chunk.value.byteLength);
+        this.pending = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+        const event = this.buffered();
+        if (event) return this.handOut(event);
+      }
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  private handOut(event: ConverseStreamOutput): IteratorResult<ConverseStreamOutput> {
+    this.observer?.event(event);
+    return { done: false, value: event };
+  }
+
+  private fail(error: unknown): unknown {
+    if (!this.ended) {
+      this.ended = true;
+      this.stoppedEarly();
+      this.observer?.end(error);
+    }
+    return error;
   }
 }
