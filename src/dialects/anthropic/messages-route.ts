@@ -60,7 +60,7 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => Prom
       {
         frame(event) {
           if (event.metadata?.usage) policy.settle(event.metadata.usage);
-          return framesOf(translator.translate(event));
+          return translator.frames(event);
         },
         finish() {
           const closing = translator.finish();
