@@ -2,10 +2,10 @@ import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { ConverseStreamOutput$ } from "@aws-sdk/client-bedrock-runtime";
 import { NormalizedSchema } from "@smithy/core/schema";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
-import type { Message } from "@smithy/types";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { StreamObserver } from "../transport.js";
 import { type BlobPlan, blobPlan, decodeBlobs } from "./blobs.js";
+import { type EventFrame, readEventFrame } from "./event-frame.js";
 import { streamException } from "./exceptions.js";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -22,36 +22,39 @@ for (const [name, member] of Object.entries(NormalizedSchema.of(ConverseStreamOu
   else eventPlans.set(name, blobPlan(member.getSchema()));
 }
 
-function headerText(message: Message, name: string): string | undefined {
-  const header = message.headers[name];
-  return header?.type === "string" ? header.value : undefined;
+/** A frame the fast reader refused, decoded by the SDK's codec: it throws the codec's error for a bad frame. */
+function codecFrame(bytes: Buffer): EventFrame {
+  const message = codec.decode(bytes);
+  const headers: Record<string, string> = {};
+  for (const [name, header] of Object.entries(message.headers)) {
+    if (header.type === "string") headers[name] = header.value;
+  }
+  return { headers, payload: toUtf8(message.body) };
 }
 
-function payloadOf(message: Message): { text: string; value: Record<string, unknown> } {
-  const text = toUtf8(message.body);
-  return { text, value: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
+const parsed = (payload: string): Record<string, unknown> =>
+  payload === "" ? {} : (JSON.parse(payload) as Record<string, unknown>);
 
 /** One decoded frame → the SDK's event object, nothing (unknown event), or a thrown exception. */
-function toEvent(message: Message): ConverseStreamOutput | undefined {
-  const messageType = headerText(message, ":message-type");
+function toEvent({ headers, payload }: EventFrame): ConverseStreamOutput | undefined {
+  const messageType = headers[":message-type"];
   if (messageType === "event") {
-    const eventType = headerText(message, ":event-type") ?? "";
+    const eventType = headers[":event-type"] ?? "";
     if (!eventPlans.has(eventType)) return undefined;
-    const { value } = payloadOf(message);
-    return { [eventType]: decodeBlobs(value, eventPlans.get(eventType)) } as unknown as ConverseStreamOutput;
+    return {
+      [eventType]: decodeBlobs(parsed(payload), eventPlans.get(eventType)),
+    } as unknown as ConverseStreamOutput;
   }
   if (messageType === "exception") {
-    const { text, value } = payloadOf(message);
-    const member = headerText(message, ":exception-type") ?? "UnknownError";
-    throw streamException(exceptionNames.get(member), member, value, text);
+    const member = headers[":exception-type"] ?? "UnknownError";
+    throw streamException(exceptionNames.get(member), member, parsed(payload), payload);
   }
   if (messageType === "error") {
-    const error = new Error(headerText(message, ":error-message") || "UnknownError");
-    error.name = headerText(message, ":error-code") ?? "UnknownError";
+    const error = new Error(headers[":error-message"] || "UnknownError");
+    error.name = headers[":error-code"] ?? "UnknownError";
     throw error;
   }
-  throw new Error(`Unrecognizable event type: ${headerText(message, ":event-type")}`);
+  throw new Error(`Unrecognizable event type: ${headers[":event-type"]}`);
 }
 
 const empty = Buffer.alloc(0);
@@ -115,9 +118,10 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
     while (this.pending.length >= 4) {
       const length = this.pending.readUInt32BE(0);
       if (this.pending.length < length) return undefined;
-      const message = codec.decode(this.pending.subarray(0, length));
+      const bytes = this.pending.subarray(0, length);
+      const frame = readEventFrame(bytes) ?? codecFrame(bytes);
       this.pending = this.pending.length === length ? empty : this.pending.subarray(length);
-      const event = toEvent(message);
+      const event = toEvent(frame);
       if (event) return event;
     }
     return undefined;
