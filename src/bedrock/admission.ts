@@ -1,6 +1,4 @@
-import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { GatewayError } from "../errors.js";
-import { onStreamEnd } from "./stream-end.js";
 import type { BedrockRuntime } from "./transport.js";
 
 export interface AdmissionOptions {
@@ -103,16 +101,32 @@ export function admitCalls(runtime: BedrockRuntime, options: AdmissionOptions): 
       call(signal, () => runtime.invokeModel(request, signal, exchange)),
     countTokens: (input, signal, exchange) =>
       call(signal, () => runtime.countTokens(input, signal, exchange)),
-    async converseStream(input, signal, exchange) {
+    // The slot is held for the length of the stream: released when the transport reports its end (read to
+    // the end, failed, left early) or when the call's signal aborts (abandoned, perhaps before anyone read).
+    async converseStream(input, signal, exchange, observer) {
       await acquire(signal);
-      let stream: AsyncIterable<ConverseStreamOutput>;
-      try {
-        stream = await runtime.converseStream(input, signal, exchange);
-      } catch (error) {
+      let held = true;
+      const releaseOnce = () => {
+        if (!held) return;
+        held = false;
+        signal?.removeEventListener("abort", releaseOnce);
         release();
+      };
+      try {
+        const stream = await runtime.converseStream(input, signal, exchange, {
+          event: observer ? (event) => observer.event(event) : () => {},
+          end(error) {
+            releaseOnce();
+            observer?.end(error);
+          },
+        });
+        if (signal?.aborted) releaseOnce();
+        else if (held) signal?.addEventListener("abort", releaseOnce, { once: true });
+        return stream;
+      } catch (error) {
+        releaseOnce();
         throw error;
       }
-      return onStreamEnd(stream, signal, release);
     },
     load: () => ({ running, waiting: waiting.length }),
     refuseWaiting(reason) {

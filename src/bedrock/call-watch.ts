@@ -20,6 +20,16 @@ export class CallWatch {
     return this.controller.signal;
   }
 
+  /** Why the call was cut, once it has been. */
+  get reason(): Error | undefined {
+    return this.cutReason;
+  }
+
+  /** Calls `listener` if the call is cut, for as long as the call lasts (`race` listens per step instead). */
+  onCut(listener: (reason: Error) => void): void {
+    this.cutListeners.add(listener);
+  }
+
   /** Ends the call with `reason`: the pending step rejects with it and the upstream request is aborted. */
   cut(reason: Error): void {
     if (this.cutReason) return;

@@ -96,14 +96,19 @@ export function withGuardrail(runtime: BedrockRuntime, policy: GuardrailPolicy):
       if (traced) reportTrace(output.trace?.guardrail, exchange);
       return output;
     },
-    async converseStream(input, signal, exchange) {
+    async converseStream(input, signal, exchange, observer) {
       const config = configFor(exchange);
-      if (!config) return runtime.converseStream(input, signal, exchange);
+      if (!config) return runtime.converseStream(input, signal, exchange, observer);
       const guardrailConfig: GuardrailStreamConfiguration = {
         ...config,
         streamProcessingMode: policy.streamMode,
       };
-      const events = await runtime.converseStream(guarded(input, guardrailConfig), signal, exchange);
+      const events = await runtime.converseStream(
+        guarded(input, guardrailConfig),
+        signal,
+        exchange,
+        observer,
+      );
       // Without a trace there is nothing to read, so the events are not wrapped at all.
       return traced && exchange ? reportingStreamTrace(events, exchange) : events;
     },

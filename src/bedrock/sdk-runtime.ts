@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { checkModelName } from "../models/model-name.js";
-import type { BedrockRuntime } from "./transport.js";
+import { type BedrockRuntime, observeEvents } from "./transport.js";
 
 /**
  * Keep-alive HTTP/1.1 instead of the SDK's default HTTP/2 handler, which opens a new connection
@@ -76,11 +76,11 @@ export function createSdkRuntime(
       checkModelName(input.modelId ?? "");
       return client.send(new ConverseCommand(input), { abortSignal: signal });
     },
-    async converseStream(input, signal) {
+    async converseStream(input, signal, _exchange, observer) {
       checkModelName(input.modelId ?? "");
       const output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
       if (!output.stream) throw new Error("Bedrock returned no stream");
-      return output.stream;
+      return observer ? observeEvents(output.stream, observer) : output.stream;
     },
     async invokeModel(request, signal) {
       checkModelName(request.modelId);

@@ -1,8 +1,8 @@
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { GatewayError } from "../errors.js";
 import { CallWatch } from "./call-watch.js";
-import { onStreamEnd } from "./stream-end.js";
 import type { BedrockRuntime } from "./transport.js";
+import { WatchedEvents } from "./watched-events.js";
 
 export interface WatchedRuntime extends BedrockRuntime {
   /** Ends every call in flight with `reason` (streams get it as their next event's error). Returns how many. */
@@ -46,34 +46,15 @@ export function watchCalls(runtime: BedrockRuntime, silenceMs: number): WatchedR
     }
   }
 
-  async function* events(
-    stream: AsyncIterable<ConverseStreamOutput>,
-    watch: CallWatch,
-  ): AsyncGenerator<ConverseStreamOutput> {
-    const iterator = stream[Symbol.asyncIterator]();
-    let waiting = false;
-    try {
-      for (;;) {
-        waiting = true;
-        const step = await watch.race(iterator.next(), silenceMs, silence);
-        waiting = false;
-        if (step.done) return;
-        yield step.value;
-      }
-    } finally {
-      // A step still pending belongs to a call already aborted; asking the stream to return would wait for it.
-      if (waiting) iterator.return?.().catch(() => {});
-      else await iterator.return?.();
-    }
-  }
-
   return {
     converse: (input, signal, exchange) => call(signal, (own) => runtime.converse(input, own, exchange)),
     invokeModel: (request, signal, exchange) =>
       call(signal, (own) => runtime.invokeModel(request, own, exchange)),
     countTokens: (input, signal, exchange) =>
       call(signal, (own) => runtime.countTokens(input, own, exchange)),
-    async converseStream(input, signal, exchange) {
+    // The observer is called from the watched stream's own iterator, which sees a cut as the failure it is;
+    // the transport below gets none.
+    async converseStream(input, signal, exchange, observer) {
       const { watch, finish } = begin(signal);
       let stream: AsyncIterable<ConverseStreamOutput>;
       try {
@@ -82,7 +63,13 @@ export function watchCalls(runtime: BedrockRuntime, silenceMs: number): WatchedR
         finish();
         throw error;
       }
-      return onStreamEnd(events(stream, watch), watch.signal, finish);
+      return new WatchedEvents(stream, watch, silenceMs, silence, {
+        event: observer ? (event) => observer.event(event) : () => {},
+        end(error) {
+          finish();
+          observer?.end(error);
+        },
+      });
     },
     interrupt(reason) {
       const count = open.size;

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { mapBedrockError } from "../bedrock/errors.js";
-import type { BedrockRuntime } from "../bedrock/transport.js";
+import type { BedrockRuntime, StreamObserver } from "../bedrock/transport.js";
 import type { Exchange } from "./exchange.js";
 import type { BedrockCall, Telemetry } from "./telemetry.js";
 import type { CallSpan, Tracing } from "./tracing.js";
@@ -9,47 +9,6 @@ import type { CallSpan, Tracing } from "./tracing.js";
 function exceptionName(error: unknown): string {
   const name = (error as { name?: unknown } | null)?.name;
   return typeof name === "string" && name !== "" ? name : "Error";
-}
-
-/**
- * Wraps a stream of Converse events so that each event is seen once on its way to the route, at the cost of
- * one promise per event. `end` runs exactly once: at the last event, on a failure, or when the route stops
- * reading (a client that left).
- */
-function observedEvents(
-  events: AsyncIterable<ConverseStreamOutput>,
-  onEvent: (event: ConverseStreamOutput) => void,
-  end: (error: unknown) => void,
-): AsyncIterable<ConverseStreamOutput> {
-  return {
-    [Symbol.asyncIterator]() {
-      const inner = events[Symbol.asyncIterator]();
-      let ended = false;
-      const finish = (error: unknown) => {
-        if (ended) return;
-        ended = true;
-        end(error);
-      };
-      return {
-        next: () =>
-          inner.next().then(
-            (result) => {
-              if (result.done) finish(undefined);
-              else onEvent(result.value);
-              return result;
-            },
-            (error: unknown) => {
-              finish(error);
-              throw error;
-            },
-          ),
-        return: (value?: unknown) => {
-          finish(undefined);
-          return inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value });
-        },
-      };
-    },
-  };
 }
 
 /**
@@ -103,27 +62,34 @@ export function observedRuntime(
       }
     },
 
-    async converseStream(input, signal, exchange) {
+    async converseStream(input, signal, exchange, observer) {
       const done = begin("ConverseStream", input.modelId, exchange);
+      // Seen from inside the transport's iterator (StreamObserver): no promise of its own per event.
+      const watching: StreamObserver = {
+        event(event) {
+          observer?.event(event);
+          if (!exchange) return;
+          if (exchange.ttftMs === undefined && event.contentBlockDelta)
+            exchange.ttftMs = exchange.elapsedMs();
+          else if (event.metadata) exchange.addUsage(event.metadata.usage);
+          else if (event.messageStop) exchange.finishReason = event.messageStop.stopReason;
+        },
+        end(error) {
+          observer?.end(error);
+          telemetry.streamFinished();
+          done(error, signal?.aborted === true);
+        },
+      };
       let events: AsyncIterable<ConverseStreamOutput>;
       try {
-        events = await inner.converseStream(input, signal, exchange);
+        events = await inner.converseStream(input, signal, exchange, watching);
       } catch (error) {
         done(error);
         throw error;
       }
       telemetry.streamStarted();
       if (exchange) exchange.stream = true;
-      const onEvent = (event: ConverseStreamOutput) => {
-        if (!exchange) return;
-        if (exchange.ttftMs === undefined && event.contentBlockDelta) exchange.ttftMs = exchange.elapsedMs();
-        else if (event.metadata) exchange.addUsage(event.metadata.usage);
-        else if (event.messageStop) exchange.finishReason = event.messageStop.stopReason;
-      };
-      return observedEvents(events, onEvent, (error) => {
-        telemetry.streamFinished();
-        done(error, signal?.aborted === true);
-      });
+      return events;
     },
 
     async invokeModel(request, signal, exchange) {

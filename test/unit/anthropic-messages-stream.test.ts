@@ -59,3 +59,33 @@ describe("Converse stream → Anthropic events", () => {
     expect(sseFrame({ type: "ping" })).toBe('event: ping\ndata: {"type":"ping"}\n\n');
   });
 });
+
+describe("MessagesStreamTranslator.frames", () => {
+  const texts = ["", "Hello", ' "quoted" ', "line\nbreak", "\u0000\u2028", "héllo 🙂", "\\", '"text":""}}'];
+
+  /** The frames a second translator gives by stringifying every event: what the spliced ones must equal. */
+  const whole = (bedrock: ConverseStreamOutput[]) => {
+    const translator = new MessagesStreamTranslator("msg_test", "claude-sonnet-4-5", null);
+    return bedrock.map((event) => translator.translate(event).map(sseFrame).join("") || undefined);
+  };
+
+  it.each(fixtures)("gives byte for byte the stringified events (%s)", (_name, fixture) => {
+    const bedrock = fixture.bedrock.map(toSdkEvent);
+    const translator = new MessagesStreamTranslator("msg_test", "claude-sonnet-4-5", null);
+    expect(bedrock.map((event) => translator.frames(event))).toEqual(whole(bedrock));
+  });
+
+  it("splices any text, in the second block too, into exactly the stringified frame", () => {
+    const bedrock: ConverseStreamOutput[] = [
+      { messageStart: { role: "assistant" } },
+      ...texts.map((text) => ({ contentBlockDelta: { contentBlockIndex: 0, delta: { text } } })),
+      { contentBlockStop: { contentBlockIndex: 0 } },
+      ...texts.map((text) => ({ contentBlockDelta: { contentBlockIndex: 2, delta: { text } } })),
+      { messageStop: { stopReason: "end_turn" } },
+    ];
+    const translator = new MessagesStreamTranslator("msg_test", "claude-sonnet-4-5", null);
+    const frames = bedrock.map((event) => translator.frames(event));
+    expect(frames).toEqual(whole(bedrock));
+    expect(frames.at(-2)).toContain('"index":1,');
+  });
+});

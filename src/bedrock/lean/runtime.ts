@@ -10,7 +10,7 @@ import { extendedEncodeURIComponent } from "@smithy/core/protocols";
 import type { Dispatcher, Pool } from "undici";
 import { checkModelName } from "../../models/model-name.js";
 import { createSdkClient, createSdkRuntime, type RuntimeOptions } from "../sdk-runtime.js";
-import type { BedrockRuntime, InvokeModelRequest, InvokeModelResult } from "../transport.js";
+import type { BedrockRuntime, InvokeModelRequest, InvokeModelResult, StreamObserver } from "../transport.js";
 import { type Authenticator, chooseAuthenticator } from "./auth.js";
 import { blobPlan, blobReplacer, decodeBlobs } from "./blobs.js";
 import { type BedrockEndpoint, resolveEndpoint } from "./endpoint.js";
@@ -115,11 +115,11 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
       }, signal);
     },
 
-    async converseStream(input, signal) {
+    async converseStream(input, signal, _exchange, observer) {
       const body = converseBody(input);
       const path = modelPath(input.modelId, "converse-stream");
       const response = await retry(() => post(path, body, jsonHeaders, signal), signal);
-      return streamOf(response);
+      return streamOf(response, observer);
     },
 
     async invokeModel(request: InvokeModelRequest, signal?: AbortSignal): Promise<InvokeModelResult> {
@@ -154,6 +154,9 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
 }
 
 /** The events of a ConverseStream answer; a consumer that stops early closes the connection it came on. */
-function streamOf(response: Dispatcher.ResponseData): AsyncIterable<ConverseStreamOutput> {
-  return converseEvents(response.body, () => response.body.destroy());
+function streamOf(
+  response: Dispatcher.ResponseData,
+  observer: StreamObserver | undefined,
+): AsyncIterable<ConverseStreamOutput> {
+  return converseEvents(response.body, () => response.body.destroy(), observer);
 }

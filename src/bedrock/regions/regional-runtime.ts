@@ -91,9 +91,9 @@ export function regionalRuntime(
       route(input.modelId ?? "", true, exchange, (runtime, modelId) =>
         runtime.converse({ ...input, modelId }, signal),
       ),
-    converseStream: (input, signal, exchange) =>
+    converseStream: (input, signal, exchange, observer) =>
       route(input.modelId ?? "", true, exchange, (runtime, modelId) =>
-        runtime.converseStream({ ...input, modelId }, signal),
+        runtime.converseStream({ ...input, modelId }, signal, undefined, observer),
       ),
     invokeModel: (request, signal, exchange) =>
       route(request.modelId, true, exchange, (runtime, modelId) =>

@@ -12,7 +12,14 @@ import { anthropicErrorBody } from "./errors.js";
 import { toConverseInput } from "./messages-request.js";
 import { messageId, toAnthropicMessage } from "./messages-response.js";
 import { messagesRequestSchema } from "./messages-schema.js";
-import { MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
+import { type AnthropicStreamEvent, MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
+
+/** The SSE frames of some Anthropic events, written together. */
+function framesOf(events: AnthropicStreamEvent[]): string | undefined {
+  if (events.length === 0) return undefined;
+  if (events.length === 1) return sseFrame(events[0] as AnthropicStreamEvent);
+  return events.map(sseFrame).join("");
+}
 
 export function messagesHandler(deps: Deps, resolveModel: (name: string) => Promise<string>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -47,25 +54,28 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => Prom
         throw mapBedrockError(error);
       });
     const translator = new MessagesStreamTranslator(id, body.model, body.stop_sequences);
-    async function* frames(): AsyncGenerator<string> {
-      try {
-        for await (const event of events) {
+    await writeSse(
+      reply,
+      events,
+      {
+        frame(event) {
           if (event.metadata?.usage) policy.settle(event.metadata.usage);
-          const translated = translator.translate(event);
-          if (translated.length > 0) yield translated.map(sseFrame).join("");
-        }
-        const closing = translator.finish();
-        if (!closing) {
-          throw new GatewayError("upstream", "The Bedrock stream ended before the message was complete.");
-        }
-        if (closing.length > 0) yield closing.map(sseFrame).join("");
-      } catch (error) {
-        if (signal.aborted) return;
-        const gatewayError = mapBedrockError(error);
-        request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
-        yield sseFrame(anthropicErrorBody(gatewayError));
-      }
-    }
-    await writeSse(reply, frames(), signal);
+          return translator.frames(event);
+        },
+        finish() {
+          const closing = translator.finish();
+          if (!closing) {
+            throw new GatewayError("upstream", "The Bedrock stream ended before the message was complete.");
+          }
+          return framesOf(closing);
+        },
+        failed(error) {
+          const gatewayError = mapBedrockError(error);
+          request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
+          return sseFrame(anthropicErrorBody(gatewayError));
+        },
+      },
+      signal,
+    );
   };
 }

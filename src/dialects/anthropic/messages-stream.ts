@@ -34,12 +34,49 @@ export class MessagesStreamTranslator {
   private stop: { reason: AnthropicStopReason; fields: DocumentType | undefined } | undefined;
   private usage: TokenUsage | undefined;
   private ended = false;
+  private textFrameCache: { index: number; frame: [string, string] } | undefined;
 
   constructor(
     private readonly id: string,
     private readonly model: string,
     private readonly stopSequences: readonly string[] | null | undefined,
   ) {}
+
+  /**
+   * The SSE frames for one Bedrock event, if it makes any. A text delta inside the open text block, nearly
+   * every event of a stream, is spliced into the frame of an empty one: only the text is stringified.
+   */
+  frames(event: ConverseStreamOutput): string | undefined {
+    const delta = event.contentBlockDelta;
+    const text = delta?.delta?.text;
+    const open = this.open;
+    if (
+      text !== undefined &&
+      this.started &&
+      open?.kind === "text" &&
+      open.bedrockIndex === (delta?.contentBlockIndex ?? 0)
+    ) {
+      const frame = this.textFrame(open.index);
+      return frame[0] + JSON.stringify(text) + frame[1];
+    }
+    const events = this.translate(event);
+    if (events.length === 0) return undefined;
+    return events.length === 1 ? sseFrame(events[0] as AnthropicStreamEvent) : events.map(sseFrame).join("");
+  }
+
+  /** A text delta's frame of block `index` is `[0] + JSON.stringify(text) + [1]`. */
+  private textFrame(index: number): [string, string] {
+    if (this.textFrameCache?.index !== index) {
+      // Cut from the very serialisation of an empty delta, so spliced frames are byte for byte what
+      // stringifying the event gives; inside a JSON string every quote is escaped, so only the delta's
+      // own (empty) text can match.
+      const empty = sseFrame(this.blockDelta({ type: "text_delta", text: "" }));
+      const marker = '"text":""';
+      const at = empty.lastIndexOf(marker) + '"text":'.length;
+      this.textFrameCache = { index, frame: [empty.slice(0, at), empty.slice(at + 2)] };
+    }
+    return this.textFrameCache.frame;
+  }
 
   /** The Anthropic events for one Bedrock event (often none or one, sometimes several). */
   translate(event: ConverseStreamOutput): AnthropicStreamEvent[] {

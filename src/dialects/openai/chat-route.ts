@@ -50,21 +50,22 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
       created,
       body.stream_options?.include_usage === true,
     );
-    async function* frames(): AsyncGenerator<string> {
-      try {
-        for await (const event of events) {
+    await writeSse(
+      reply,
+      events,
+      {
+        frame(event) {
           if (event.metadata?.usage) policy.settle(event.metadata.usage);
-          const frame = translator.frame(event);
-          if (frame) yield frame;
-        }
-        yield "data: [DONE]\n\n";
-      } catch (error) {
-        if (signal.aborted) return;
-        const gatewayError = mapBedrockError(error);
-        request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
-        yield `data: ${JSON.stringify(openAiErrorBody(gatewayError))}\n\n`;
-      }
-    }
-    await writeSse(reply, frames(), signal);
+          return translator.frame(event);
+        },
+        finish: () => "data: [DONE]\n\n",
+        failed(error) {
+          const gatewayError = mapBedrockError(error);
+          request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
+          return `data: ${JSON.stringify(openAiErrorBody(gatewayError))}\n\n`;
+        },
+      },
+      signal,
+    );
   };
 }

@@ -140,29 +140,31 @@ export function responsesHandlers(
       keep(response).catch((error: unknown) =>
         request.log.warn({ err: toGatewayError(error) }, "streamed response was not stored"),
       );
-    async function* frames(): AsyncGenerator<string> {
-      yield translator.start();
-      try {
-        for await (const event of events) {
+    await writeSse(
+      reply,
+      events,
+      {
+        start: () => translator.start(),
+        frame(event) {
           if (event.metadata?.usage) policy.settle(event.metadata.usage);
-          const frame = translator.frames(event);
-          if (frame !== "") yield frame;
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        const gatewayError = mapBedrockError(error);
-        request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
-        const failed = translator.fail(gatewayError);
-        await keepQuietly(failed.response);
-        yield failed.frames;
-        return;
-      }
-      const finished = translator.finish();
-      // Stored before the client hears it is complete, so it can be continued at once.
-      await keepQuietly(finished.response);
-      yield finished.frames;
-    }
-    await writeSse(reply, frames(), signal);
+          return translator.frames(event);
+        },
+        async finish() {
+          const finished = translator.finish();
+          // Stored before the client hears it is complete, so it can be continued at once.
+          await keepQuietly(finished.response);
+          return finished.frames;
+        },
+        async failed(error) {
+          const gatewayError = mapBedrockError(error);
+          request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
+          const failed = translator.fail(gatewayError);
+          await keepQuietly(failed.response);
+          return failed.frames;
+        },
+      },
+      signal,
+    );
   }
 
   async function retrieve(request: IdRequest) {

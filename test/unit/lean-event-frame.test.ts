@@ -1,0 +1,55 @@
+import { EventStreamCodec, Int64 } from "@smithy/eventstream-codec";
+import type { MessageHeaders } from "@smithy/types";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { describe, expect, it } from "vitest";
+import { readEventFrame } from "../../src/bedrock/lean/event-frame.js";
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/** Every header type the encoding has, around the string headers the stream reads. */
+const headers: MessageHeaders = {
+  yes: { type: "boolean", value: true },
+  no: { type: "boolean", value: false },
+  ":message-type": { type: "string", value: "event" },
+  byte: { type: "byte", value: -3 },
+  short: { type: "short", value: 300 },
+  int: { type: "integer", value: 70_000 },
+  long: { type: "long", value: Int64.fromNumber(5_000_000_000) },
+  bytes: { type: "binary", value: new Uint8Array([0, 1, 2, 255]) },
+  when: { type: "timestamp", value: new Date(1_764_000_000_000) },
+  id: { type: "uuid", value: "781f3d4b-4f3e-4c8b-a2a8-6e8a2f9c1d0e" },
+  ":event-type": { type: "string", value: "contentBlockDelta" },
+  héllo: { type: "string", value: "wörld 🙂" },
+};
+
+const stringHeaders = (all: MessageHeaders) =>
+  Object.fromEntries(
+    Object.entries(all).flatMap(([name, header]) => (header.type === "string" ? [[name, header.value]] : [])),
+  );
+
+describe("readEventFrame", () => {
+  it.each(['{"delta":{"text":"Hi \\"there\\" 中文"}}', ""])(
+    "reads the string headers and payload the SDK's codec reads (payload %j)",
+    (payload) => {
+      const bytes = Buffer.from(codec.encode({ headers, body: fromUtf8(payload) }));
+      const decoded = codec.decode(bytes);
+      expect(readEventFrame(bytes)).toEqual({
+        headers: stringHeaders(decoded.headers),
+        payload: toUtf8(decoded.body),
+      });
+      expect(readEventFrame(bytes)?.headers).toEqual(stringHeaders(headers));
+    },
+  );
+
+  it("refuses a frame whose checksums or lengths are wrong, for the codec to report", () => {
+    const whole = Buffer.from(codec.encode({ headers, body: fromUtf8("{}") }));
+    for (const at of [9, 20, whole.length - 6, whole.length - 1]) {
+      const corrupted = Buffer.from(whole);
+      corrupted.writeUInt8((corrupted[at] as number) ^ 0xff, at);
+      expect(readEventFrame(corrupted)).toBeUndefined();
+      expect(() => codec.decode(corrupted)).toThrow(/checksum/);
+    }
+    expect(readEventFrame(whole.subarray(0, whole.length - 1))).toBeUndefined();
+    expect(readEventFrame(whole.subarray(0, 10))).toBeUndefined();
+  });
+});
