@@ -35,7 +35,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
 const modeNames = (
-  process.env.BENCH_MODES ?? "non-stream,stream,anthropic-non-stream,anthropic-stream,embeddings"
+  process.env.BENCH_MODES ??
+  "non-stream,stream,anthropic-non-stream,anthropic-stream,responses-non-stream,responses-stream,embeddings"
 )
   .split(",")
   .map((name) => name.trim());
