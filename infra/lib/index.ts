@@ -3,3 +3,14 @@ export type { ApiKeyProps } from "./api-key.js";
 export { gatewayImageFromRepo } from "./gateway-image.js";
 export { interfaceEndpointServices } from "./network.js";
 export { anonymousIpRuleGroup, countedCoreRules, managedRuleGroups } from "./waf.js";
+export { alarmDefaults, type GatewayAlarmsProps } from "./alarms.js";
+export { emfDefaultNamespace, emfMetric, gatewayRoutes, streamingRoutes } from "./gateway-metrics.js";
+export {
+  type ExistingGuardrailProps,
+  type GatewayGuardrailProps,
+  type GuardrailPreset,
+  type PresetGuardrailProps,
+  piiMaskEntities,
+  presetPolicies,
+  strictContentFilters,
+} from "./guardrail.js";
