@@ -218,10 +218,13 @@ export class AegisGateway extends Construct {
     const allowInternetEgress = props.allowInternetEgress ?? false;
     for (const name of Object.keys(props.environment ?? {})) {
       const property = settingsOfProperties[name];
-      if (property) throw new Error(`AegisGateway: set ${name} with the ${property} property, not in environment`);
+      if (property)
+        throw new Error(`AegisGateway: set ${name} with the ${property} property, not in environment`);
     }
     const emfNamespace =
-      (props.cloudWatchEmf ?? true) ? checkedNamespace(props.metricsNamespace ?? emfDefaultNamespace) : undefined;
+      (props.cloudWatchEmf ?? true)
+        ? checkedNamespace(props.metricsNamespace ?? emfDefaultNamespace)
+        : undefined;
 
     this.encryptionKey =
       props.encryptionKey ??
@@ -407,7 +410,9 @@ export class AegisGateway extends Construct {
       PROXY_TRUSTED_HOSTS: this.vpc.vpcCidrBlock,
       ...(allowInternetEgress ? {} : { ENABLE_REMOTE_URL_FETCH: "false" }),
       ...this.apiKey.environment,
-      ...(emfNamespace !== undefined ? { CLOUDWATCH_EMF: "true", CLOUDWATCH_EMF_NAMESPACE: emfNamespace } : {}),
+      ...(emfNamespace !== undefined
+        ? { CLOUDWATCH_EMF: "true", CLOUDWATCH_EMF_NAMESPACE: emfNamespace }
+        : {}),
       ...this.guardrail?.environment,
       ...props.environment,
     };

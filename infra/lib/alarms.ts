@@ -56,9 +56,18 @@ export class GatewayAlarms extends Construct {
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
     const period = props.period ?? alarmDefaults.period;
-    const evaluationPeriods = positive("evaluationPeriods", props.evaluationPeriods, alarmDefaults.evaluationPeriods);
-    if (!Number.isInteger(evaluationPeriods)) throw new Error("AegisGateway: alarms.evaluationPeriods must be an integer");
-    const errorRatePercent = positive("errorRatePercent", props.errorRatePercent, alarmDefaults.errorRatePercent);
+    const evaluationPeriods = positive(
+      "evaluationPeriods",
+      props.evaluationPeriods,
+      alarmDefaults.evaluationPeriods,
+    );
+    if (!Number.isInteger(evaluationPeriods))
+      throw new Error("AegisGateway: alarms.evaluationPeriods must be an integer");
+    const errorRatePercent = positive(
+      "errorRatePercent",
+      props.errorRatePercent,
+      alarmDefaults.errorRatePercent,
+    );
     if (errorRatePercent > 100) throw new Error("AegisGateway: alarms.errorRatePercent must be at most 100");
     const minRequests = positive(
       "errorRateMinRequests",
@@ -94,7 +103,11 @@ export class GatewayAlarms extends Construct {
 
     if (props.emfNamespace !== undefined) {
       const gateway = new GatewayMetrics(props.emfNamespace, period);
-      const throttles = positive("throttlesPerPeriod", props.throttlesPerPeriod, alarmDefaults.throttlesPerPeriod);
+      const throttles = positive(
+        "throttlesPerPeriod",
+        props.throttlesPerPeriod,
+        alarmDefaults.throttlesPerPeriod,
+      );
       this.throttles = new cloudwatch.Alarm(this, "Throttles", {
         ...common,
         alarmDescription: `Aegis: more than ${throttles} answers with 429 (Bedrock throttling or a key's limits) per ${period.toHumanString()} in ${evaluationPeriods} consecutive periods`,
@@ -139,7 +152,11 @@ export class GatewayAlarms extends Construct {
 
   /** Every alarm, for the dashboard's status widget. */
   get all(): cloudwatch.Alarm[] {
-    return [this.errorRate, ...(this.throttles ? [this.throttles] : []), ...Object.values(this.timeToFirstToken)];
+    return [
+      this.errorRate,
+      ...(this.throttles ? [this.throttles] : []),
+      ...Object.values(this.timeToFirstToken),
+    ];
   }
 }
 

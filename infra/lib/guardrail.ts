@@ -105,14 +105,18 @@ export class GatewayGuardrail extends Construct {
         ? identifier
         : Stack.of(this).formatArn({ service: "bedrock", resource: "guardrail", resourceName: identifier });
     } else {
-      const presets = [...new Set(typeof guardrail.preset === "string" ? [guardrail.preset] : guardrail.preset)];
+      const presets = [
+        ...new Set(typeof guardrail.preset === "string" ? [guardrail.preset] : guardrail.preset),
+      ];
       if (presets.length === 0) throw new Error("AegisGateway: guardrail.preset names no preset");
       const policies = presetPolicies(presets);
       const messages = {
         blockedInputMessaging:
-          guardrail.blockedInputMessage ?? "Sorry, this request is not allowed by the operator's content policy.",
+          guardrail.blockedInputMessage ??
+          "Sorry, this request is not allowed by the operator's content policy.",
         blockedOutputsMessaging:
-          guardrail.blockedOutputMessage ?? "Sorry, the answer was withheld by the operator's content policy.",
+          guardrail.blockedOutputMessage ??
+          "Sorry, the answer was withheld by the operator's content policy.",
       };
       this.created = new bedrock.CfnGuardrail(this, "Guardrail", {
         name: Names.uniqueResourceName(this, { maxLength: 50, separator: "-" }),
@@ -157,7 +161,10 @@ export class GatewayGuardrail extends Construct {
   }
 }
 
-type PresetPolicies = Pick<bedrock.CfnGuardrailProps, "contentPolicyConfig" | "sensitiveInformationPolicyConfig">;
+type PresetPolicies = Pick<
+  bedrock.CfnGuardrailProps,
+  "contentPolicyConfig" | "sensitiveInformationPolicyConfig"
+>;
 
 /** The CfnGuardrail policy properties of a set of presets. */
 export function presetPolicies(presets: readonly GuardrailPreset[]): PresetPolicies {

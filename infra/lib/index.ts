@@ -1,9 +1,7 @@
 export * from "./aegis-gateway.js";
+export { alarmDefaults, type GatewayAlarmsProps } from "./alarms.js";
 export type { ApiKeyProps } from "./api-key.js";
 export { gatewayImageFromRepo } from "./gateway-image.js";
-export { interfaceEndpointServices } from "./network.js";
-export { anonymousIpRuleGroup, countedCoreRules, managedRuleGroups } from "./waf.js";
-export { alarmDefaults, type GatewayAlarmsProps } from "./alarms.js";
 export { emfDefaultNamespace, emfMetric, gatewayRoutes, streamingRoutes } from "./gateway-metrics.js";
 export {
   type ExistingGuardrailProps,
@@ -14,3 +12,5 @@ export {
   presetPolicies,
   strictContentFilters,
 } from "./guardrail.js";
+export { interfaceEndpointServices } from "./network.js";
+export { anonymousIpRuleGroup, countedCoreRules, managedRuleGroups } from "./waf.js";

@@ -34,7 +34,10 @@ export class OperationsDashboard extends Construct {
       ...sum,
       label: "Target 5xx (the gateway)",
     });
-    const elb5xx = alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { ...sum, label: "ALB 5xx (no healthy target, ...)" });
+    const elb5xx = alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+      ...sum,
+      label: "ALB 5xx (no healthy target, ...)",
+    });
     const albErrorRate = new cloudwatch.MathExpression({
       expression:
         "IF(FILL(albRequests, 0) + FILL(albElb5xx, 0) > 0, 100 * (FILL(albTarget5xx, 0) + FILL(albElb5xx, 0)) / (FILL(albRequests, 0) + FILL(albElb5xx, 0)), 0)",
@@ -127,7 +130,9 @@ export class OperationsDashboard extends Construct {
       ]),
     ];
     if (props.alarms.length > 0) {
-      lastRow.push(new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: props.alarms, width, height }));
+      lastRow.push(
+        new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: props.alarms, width, height }),
+      );
     }
     rows.push(lastRow);
 
