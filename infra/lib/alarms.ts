@@ -80,8 +80,9 @@ export class GatewayAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     };
 
-    // ALB metrics exist only for periods with a non-zero count, hence FILL. Requests the ALB answers itself
-    // (502/503 when no target is healthy) are not in RequestCount, so they are added to both sides.
+    // ALB metrics exist only for periods with a non-zero count, hence FILL. RequestCount leaves out requests
+    // the ALB refused before choosing a target (503 when none is healthy), so its own 5xx are added to both
+    // sides; one that came after choosing a target (502) is then counted twice below, understating a little.
     const alb = props.loadBalancer.metrics;
     const sum = { statistic: cloudwatch.Stats.SUM, period };
     this.errorRate = new cloudwatch.Alarm(this, "ErrorRate", {
