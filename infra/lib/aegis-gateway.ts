@@ -13,10 +13,14 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { acknowledge, wildcardResource } from "./acknowledge.js";
+import { GatewayAlarms, type GatewayAlarmsProps } from "./alarms.js";
 import { ApiKey, type ApiKeyProps } from "./api-key.js";
 import { EndToEndTls } from "./end-to-end-tls.js";
+import { checkedNamespace, emfDefaultNamespace } from "./gateway-metrics.js";
+import { GatewayGuardrail, type GatewayGuardrailProps } from "./guardrail.js";
 import { healthCheckProgram } from "./health-check.js";
 import { Network } from "./network.js";
+import { OperationsDashboard } from "./operations-dashboard.js";
 import { SharedState } from "./shared-state.js";
 import { Waf } from "./waf.js";
 
@@ -155,7 +159,28 @@ export interface AegisGatewayProps extends ApiKeyProps {
   readonly logRetention?: logs.RetentionDays;
   /** More gateway settings (names from the gateway's configuration reference). */
   readonly environment?: Record<string, string>;
+
+  /** The gateway's own CloudWatch metrics (CLOUDWATCH_EMF: EMF lines on stdout, no agent). @default true */
+  readonly cloudWatchEmf?: boolean;
+  /** Their namespace (CLOUDWATCH_EMF_NAMESPACE); give each deployment in one account and region its own. @default "Aegis" */
+  readonly metricsNamespace?: string;
+  /** A CloudWatch dashboard of the gateway, the ALB and the service. @default true */
+  readonly dashboard?: boolean;
+  /** Alarms on the 5xx rate, 429 answers and p99 time to first token: `false` for none. @default true (the defaults of GatewayAlarmsProps) */
+  readonly alarms?: boolean | GatewayAlarmsProps;
+  /** A Bedrock guardrail on every generative call: an existing one, or one created from presets. @default none */
+  readonly guardrail?: GatewayGuardrailProps;
 }
+
+/** Settings the construct sets from its own properties, so they may not come through `environment`. */
+const settingsOfProperties: Record<string, string> = {
+  CLOUDWATCH_EMF: "cloudWatchEmf",
+  CLOUDWATCH_EMF_NAMESPACE: "metricsNamespace",
+  AWS_BEDROCK_GUARDRAIL_IDENTIFIER: "guardrail",
+  AWS_BEDROCK_GUARDRAIL_VERSION: "guardrail",
+  AWS_BEDROCK_GUARDRAIL_TRACE: "guardrail.trace",
+  AWS_BEDROCK_GUARDRAIL_STREAM_MODE: "guardrail.streamMode",
+};
 
 /**
  * Aegis on ECS Fargate behind an HTTPS ALB, hardened by default: read-only root filesystem, every Linux
@@ -176,6 +201,9 @@ export class AegisGateway extends Construct {
   readonly waf?: Waf;
   readonly sharedState?: SharedState;
   readonly endToEndTls?: EndToEndTls;
+  readonly guardrail?: GatewayGuardrail;
+  readonly alarms?: GatewayAlarms;
+  readonly dashboard?: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: AegisGatewayProps) {
     super(scope, id);
@@ -188,6 +216,15 @@ export class AegisGateway extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const vpcEndpoints = props.vpcEndpoints ?? true;
     const allowInternetEgress = props.allowInternetEgress ?? false;
+    for (const name of Object.keys(props.environment ?? {})) {
+      const property = settingsOfProperties[name];
+      if (property)
+        throw new Error(`AegisGateway: set ${name} with the ${property} property, not in environment`);
+    }
+    const emfNamespace =
+      (props.cloudWatchEmf ?? true)
+        ? checkedNamespace(props.metricsNamespace ?? emfDefaultNamespace)
+        : undefined;
 
     this.encryptionKey =
       props.encryptionKey ??
@@ -312,6 +349,12 @@ export class AegisGateway extends Construct {
       description: "Aegis gateway task execution: pull the image, write logs, inject secrets",
     });
     this.addBedrockPermissions(props.allowedModels);
+    if (props.guardrail) {
+      this.guardrail = new GatewayGuardrail(this, "Guardrail", {
+        guardrail: props.guardrail,
+        taskRole: this.taskRole,
+      });
+    }
     acknowledge(
       executionRole,
       [wildcardResource("*")],
@@ -367,6 +410,10 @@ export class AegisGateway extends Construct {
       PROXY_TRUSTED_HOSTS: this.vpc.vpcCidrBlock,
       ...(allowInternetEgress ? {} : { ENABLE_REMOTE_URL_FETCH: "false" }),
       ...this.apiKey.environment,
+      ...(emfNamespace !== undefined
+        ? { CLOUDWATCH_EMF: "true", CLOUDWATCH_EMF_NAMESPACE: emfNamespace }
+        : {}),
+      ...this.guardrail?.environment,
       ...props.environment,
     };
     const secrets: Record<string, ecs.Secret> = {};
@@ -511,6 +558,22 @@ export class AegisGateway extends Construct {
         blockAnonymousIps: props.wafBlockAnonymousIps ?? false,
         encryptionKey: this.encryptionKey,
         logRetention,
+      });
+    }
+
+    if (props.alarms !== false) {
+      this.alarms = new GatewayAlarms(this, "Alarms", {
+        ...(typeof props.alarms === "object" ? props.alarms : {}),
+        emfNamespace,
+        loadBalancer: this.loadBalancer,
+      });
+    }
+    if (props.dashboard ?? true) {
+      this.dashboard = new OperationsDashboard(this, "Operations", {
+        emfNamespace,
+        loadBalancer: this.loadBalancer,
+        service: this.service,
+        alarms: this.alarms?.all ?? [],
       });
     }
 
