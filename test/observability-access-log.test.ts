@@ -237,4 +237,14 @@ describe("CloudWatch EMF lines (CLOUDWATCH_EMF=true)", () => {
     });
     expect(lines.some((line) => line.Route === "health")).toBe(false);
   });
+
+  it("count Bedrock's throttling as Throttles, apart from the gateway's own limits (RateLimited)", async () => {
+    const throttled = await openai.chat.completions
+      .create({ model, messages: [{ role: "user", content: "@@throttle" }] })
+      .withResponse()
+      .catch((error: unknown) => error);
+    await lineOf((throttled as InstanceType<typeof OpenAI.APIError>).headers?.get("x-request-id"));
+    const last = emfLines().at(-1) as Record<string, unknown>;
+    expect(last).toMatchObject({ Route: "chat", Status: 429, Throttles: 1, RateLimited: 0, Errors5xx: 0 });
+  });
 });

@@ -10,7 +10,10 @@ export const emfMetric = {
   requests: "Requests",
   latency: "Latency",
   errors5xx: "Errors5xx",
+  /** 429s because Bedrock throttled (after the gateway's retries and regions). */
   throttles: "Throttles",
+  /** 429s from a named key's own limits, before any Bedrock call. */
+  rateLimited: "RateLimited",
   timeToFirstToken: "TimeToFirstToken",
   inputTokens: "InputTokens",
   outputTokens: "OutputTokens",

@@ -82,7 +82,8 @@ export class OperationsDashboard extends Construct {
         ],
         [
           graph("429 answers per minute (Bedrock throttling, key limits)", [
-            gateway.total(emfMetric.throttles, "All routes"),
+            gateway.total(emfMetric.throttles, "Bedrock throttling"),
+            gateway.total(emfMetric.rateLimited, "Key limits"),
           ]),
           graph(
             "Time to first token (ms)",

@@ -25,12 +25,16 @@ export function emfTelemetry(
         { Name: "Latency", Unit: "Milliseconds" },
         { Name: "Errors5xx", Unit: "Count" },
         { Name: "Throttles", Unit: "Count" },
+        { Name: "RateLimited", Unit: "Count" },
       ];
       const values: Record<string, number> = {
         Requests: 1,
         Latency: Math.round(seconds * 1_000_000) / 1000,
         Errors5xx: status >= 500 ? 1 : 0,
-        Throttles: status === 429 ? 1 : 0,
+        // 429s apart by source, as the Prometheus metric's `source` label: Bedrock throttled (after the
+        // gateway's retries and regions), or a named key's own limits refused before any Bedrock call.
+        Throttles: status === 429 && exchange.bedrockError !== undefined ? 1 : 0,
+        RateLimited: status === 429 && exchange.bedrockError === undefined ? 1 : 0,
       };
       if (exchange.ttftMs !== undefined) {
         metrics.push({ Name: "TimeToFirstToken", Unit: "Milliseconds" });
