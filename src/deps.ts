@@ -59,9 +59,9 @@ export function createDeps(
     allowGlobal: config.AWS_BEDROCK_CROSS_REGION_INFERENCE_GLOBAL,
   });
   const admitted = guardRuntime(regionalRuntime(transports, profiles), config);
-  // The operator's guardrail wraps every generative call of every route.
-  const guardrail = guardrailPolicyOf(config);
-  const guarded = guardrail.guardrail ? withGuardrail(admitted, guardrail) : admitted;
+  // The operator's guardrail wraps every generative call of every route; without one, a named key may still
+  // bring its own (a call that names none passes unchanged).
+  const guarded = withGuardrail(admitted, guardrailPolicyOf(config));
   const { telemetry, tracing } = observability;
   return {
     bedrock: observedRuntime(guarded, telemetry, tracing, config.region),

@@ -1,7 +1,9 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_GUARDRAIL } from "../src/emulator/converse/guardrail.js";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
+import { lastCall } from "./helpers/anthropic.js";
 import { emulatorEnvironment, type RunningGateway, startGateway } from "./helpers/gateway.js";
 import { keyStoreFile, sha256, storeKey } from "./helpers/key-store.js";
 import { randomKey } from "./helpers/keys.js";
@@ -293,5 +295,52 @@ describe("limits in memory", () => {
       Number((blocked as InstanceType<typeof OpenAI.RateLimitError>).headers?.get("retry-after")),
     ).toBeGreaterThan(50);
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+  });
+});
+
+describe("a key's own guardrail", () => {
+  const sentGuardrail = () =>
+    (lastCall(emulator, "Converse").body as Record<string, unknown>).guardrailConfig;
+
+  it("replaces the deployment's for that key's calls; other keys keep the deployment's", async () => {
+    const own = fresh();
+    const plain = fresh();
+    const { gateway } = await gatewayWithStore(
+      [
+        {
+          name: "guarded-team",
+          sha256: sha256(own),
+          guardrail: { identifier: TEST_GUARDRAIL.id, version: "DRAFT" },
+        },
+        { name: "plain-team", sha256: sha256(plain) },
+      ],
+      { AWS_BEDROCK_GUARDRAIL_IDENTIFIER: TEST_GUARDRAIL.id, AWS_BEDROCK_GUARDRAIL_VERSION: "1" },
+    );
+    await chat(gateway, own);
+    expect(sentGuardrail()).toMatchObject({
+      guardrailIdentifier: TEST_GUARDRAIL.id,
+      guardrailVersion: "DRAFT",
+    });
+    await chat(gateway, plain);
+    expect(sentGuardrail()).toMatchObject({ guardrailIdentifier: TEST_GUARDRAIL.id, guardrailVersion: "1" });
+  });
+
+  it("applies without a deployment guardrail, and is enforced: the test guardrail blocks its denied topic", async () => {
+    const own = fresh();
+    const plain = fresh();
+    const { gateway } = await gatewayWithStore([
+      {
+        name: "guarded-team",
+        sha256: sha256(own),
+        guardrail: { identifier: TEST_GUARDRAIL.id, version: "1" },
+      },
+      { name: "plain-team", sha256: sha256(plain) },
+    ]);
+    const blocked = await chat(gateway, own, "amazon.nova-micro-v1:0", "tell me about the forbidden fruit");
+    expect(blocked.choices[0]?.finish_reason).toBe("content_filter");
+    expect(sentGuardrail()).toMatchObject({ guardrailIdentifier: TEST_GUARDRAIL.id, guardrailVersion: "1" });
+    const open = await chat(gateway, plain, "amazon.nova-micro-v1:0", "tell me about the forbidden fruit");
+    expect(open.choices[0]?.finish_reason).toBe("stop");
+    expect(sentGuardrail()).toBeUndefined();
   });
 });

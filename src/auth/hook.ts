@@ -92,6 +92,7 @@ export async function registerAuthentication(
       }
       request.keyName = key.name;
       request.exchange.keyName = key.name;
+      request.exchange.guardrail = key.guardrail;
       const route = routeNameOf(request.routeOptions.url);
       request.keyPolicy = await enforcer.admit(key, route, dialects.forUrl(request.url).name, request, reply);
     }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import * as z from "zod";
+import { guardrailIdPattern, guardrailVersionPattern } from "../config/guardrail.js";
 import { modelScope } from "../limits/model-globs.js";
 import { ROUTE_NAMES } from "../limits/route-names.js";
 import { maxKeyLength } from "./key-rules.js";
@@ -34,6 +35,28 @@ const entrySchema = z.strictObject(
     rpm: positive("requests per minute").optional(),
     tpm: positive("tokens per minute").optional(),
     max_concurrent: positive("requests").optional(),
+    // Replaces the deployment's guardrail for this key's calls; there is no way to ask for none.
+    guardrail: z
+      .strictObject(
+        {
+          identifier: z
+            .string({ error: "must be a string" })
+            .max(2048)
+            .regex(guardrailIdPattern, {
+              error: "must be a guardrail id (lower-case letters and digits) or ARN",
+            }),
+          version: z
+            .string({ error: "must be a string" })
+            .regex(guardrailVersionPattern, { error: "must be a version number (1 to 99999999) or DRAFT" }),
+        },
+        {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? `unknown field ${issue.keys.join(", ")}`
+              : "must be an object with identifier and version",
+        },
+      )
+      .optional(),
     expires_at: z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 time such as 2027-01-31T00:00:00Z" })
       .optional(),
@@ -152,6 +175,7 @@ function stored(entry: Entry, digestHex: string): StoredKey {
       rpm: entry.rpm,
       tpm: entry.tpm,
       maxConcurrent: entry.max_concurrent,
+      guardrail: entry.guardrail,
     },
     expiresAt: entry.expires_at === undefined ? undefined : Date.parse(entry.expires_at),
     disabled: entry.disabled === true,

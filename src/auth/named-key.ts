@@ -1,3 +1,4 @@
+import type { GuardrailRef } from "../bedrock/call.js";
 import type { ModelScope } from "../limits/model-globs.js";
 import type { RouteName } from "../limits/route-names.js";
 
@@ -12,6 +13,8 @@ export interface NamedKey {
   rpm: number | undefined;
   tpm: number | undefined;
   maxConcurrent: number | undefined;
+  /** The key's own Bedrock guardrail, replacing the deployment's for its calls; undefined: the deployment's. */
+  guardrail: GuardrailRef | undefined;
 }
 
 /** The single API_KEY (or its SSM / Secrets Manager source): named `default`, every route and model, no limit. */
@@ -22,6 +25,7 @@ export const DEFAULT_KEY: NamedKey = {
   rpm: undefined,
   tpm: undefined,
   maxConcurrent: undefined,
+  guardrail: undefined,
 };
 
 export function hasLimits(key: NamedKey): boolean {

@@ -6,9 +6,9 @@ import { setting } from "./define.js";
  * Bedrock API reference (GuardrailConfiguration / GuardrailStreamConfiguration), so a typo stops startup
  * instead of failing every request.
  */
-const guardrailIdPattern =
+export const guardrailIdPattern =
   /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/;
-const guardrailVersionPattern = /^(?:[1-9][0-9]{0,7}|DRAFT)$/;
+export const guardrailVersionPattern = /^(?:[1-9][0-9]{0,7}|DRAFT)$/;
 
 const envMatching = (pattern: RegExp, expected: string, maxLength: number) =>
   z

@@ -59,6 +59,18 @@ describe("the key store document", () => {
     [[{ name: "a", sha256: sha("1"), rmp: 10 }], /^entry 0 \("a"\): unknown field rmp$/],
     [[{ name: "a b", sha256: sha("1") }], /^entry 0: name: must be 1-64 letters/],
     [
+      [{ name: "a", sha256: sha("1"), guardrail: { identifier: "Not-An-Id", version: "1" } }],
+      /^entry 0 \("a"\): guardrail\.identifier: must be a guardrail id/,
+    ],
+    [
+      [{ name: "a", sha256: sha("1"), guardrail: { identifier: "abc123" } }],
+      /^entry 0 \("a"\): guardrail\.version: must be a string/,
+    ],
+    [
+      [{ name: "a", sha256: sha("1"), guardrail: { identifier: "abc123", version: "1", trace: "on" } }],
+      /^entry 0 \("a"\): guardrail: unknown field trace$/,
+    ],
+    [
       [{ name: "a", sha256: sha("1"), expires_at: "tomorrow" }],
       /^entry 0 \("a"\): expires_at: must be an ISO 8601/,
     ],
