@@ -39,12 +39,9 @@ const entrySchema = z.strictObject(
     guardrail: z
       .strictObject(
         {
-          identifier: z
-            .string({ error: "must be a string" })
-            .max(2048)
-            .regex(guardrailIdPattern, {
-              error: "must be a guardrail id (lower-case letters and digits) or ARN",
-            }),
+          identifier: z.string({ error: "must be a string" }).max(2048).regex(guardrailIdPattern, {
+            error: "must be a guardrail id (lower-case letters and digits) or ARN",
+          }),
           version: z
             .string({ error: "must be a string" })
             .regex(guardrailVersionPattern, { error: "must be a version number (1 to 99999999) or DRAFT" }),
