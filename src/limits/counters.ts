@@ -20,13 +20,38 @@ export interface TakeResult {
   levels: number[];
 }
 
+/** One of `max` in-flight slots, held by `holder` (unique per request) until released. */
+export interface SlotSpec {
+  id: string;
+  max: number;
+  holder: string;
+}
+
+export interface AdmitResult extends TakeResult {
+  /** False when all in-flight slots were taken: then no bucket was charged (and `allowed` is false). */
+  slot: boolean;
+}
+
+/** A correction of a bucket by `delta` (negative: gives back), e.g. when a call's real token count is known. */
+export interface Adjustment {
+  bucket: Omit<BucketSpec, "cost">;
+  delta: number;
+}
+
+/*
+ * Each method is one atomic update, in Redis one round trip: a request with every limit makes three (admit,
+ * the tokens take once its body is read, and release with the tokens correction when the response ends).
+ */
 export interface LimitCounters {
   take(buckets: BucketSpec[]): Promise<TakeResult>;
-  /** Charges `delta` more (negative: gives back), e.g. when the real token count of a call is known. */
-  adjust(bucket: Omit<BucketSpec, "cost">, delta: number): Promise<void>;
-  /** Takes one of `max` in-flight slots for `holder`; false when all are taken. */
-  acquire(id: string, max: number, holder: string): Promise<boolean>;
-  release(id: string, holder: string): Promise<void>;
+  /**
+   * Takes the in-flight slot (when given), then the buckets' costs, all or nothing: a refused bucket leaves
+   * the slot free, a refused slot leaves the buckets uncharged.
+   */
+  admit(slot: SlotSpec | undefined, buckets: BucketSpec[]): Promise<AdmitResult>;
+  adjust(adjustment: Adjustment): Promise<void>;
+  /** Gives a slot taken by `admit` back, applying `adjustment` in the same update when given. */
+  release(slot: Omit<SlotSpec, "max">, adjustment?: Adjustment): Promise<void>;
   /** Counts one event in a fixed window of `windowMs` starting at the first; the count and ms left in it. */
   count(id: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
   close(): Promise<void>;

@@ -1,7 +1,15 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import { hasLimits, type NamedKey } from "../auth/named-key.js";
 import { GatewayError } from "../errors.js";
-import { type BucketSpec, type LimitCounters, msUntil, needed } from "./counters.js";
+import {
+  type Adjustment,
+  type BucketSpec,
+  type LimitCounters,
+  msUntil,
+  needed,
+  type SlotSpec,
+  type TakeResult,
+} from "./counters.js";
 import { type LimitKind, rateLimitHeaders } from "./headers.js";
 import { type RequestPolicy, type TokenUsage, unrestrictedPolicy } from "./request-policy.js";
 import type { RouteName } from "./route-names.js";
@@ -49,38 +57,48 @@ export class LimitEnforcer {
     }
     if (key.models === undefined && !hasLimits(key)) return unrestrictedPolicy(key.name);
 
-    if (key.maxConcurrent !== undefined) {
-      const slot = `${key.name}:concurrent`;
-      const taken = await this.#guarded(
-        () => this.options.counters.acquire(slot, key.maxConcurrent!, request.id),
-        true,
+    const slot: SlotSpec | undefined =
+      key.maxConcurrent === undefined
+        ? undefined
+        : { id: `${key.name}:concurrent`, max: key.maxConcurrent, holder: request.id };
+    const rpm: BucketSpec | undefined =
+      key.rpm === undefined ? undefined : { id: `${key.name}:rpm`, capacity: key.rpm, cost: 1 };
+    let held = false;
+    if (slot !== undefined || rpm !== undefined) {
+      // Slot and request in one atomic update (one Redis round trip): a refusal of either charges neither.
+      const result = await this.#guarded(
+        () => this.options.counters.admit(slot, rpm === undefined ? [] : [rpm]),
+        undefined,
       );
-      if (!taken) {
+      if (result !== undefined && !result.slot) {
         throw new GatewayError(
           "rate_limit",
           `Too many requests in flight for this API key (max_concurrent ${key.maxConcurrent}). Retry when one ends.`,
           { code: "rate_limit_exceeded", retryAfter: 1, headers: { "retry-after-ms": "1000" } },
         );
       }
-      // Streams included: the slot is held until the response is over, however it ends.
-      reply.raw.once("close", () => {
-        this.options.counters.release(slot, request.id).catch(() => {});
-      });
+      // Skipped store (fail open): the slot may still have been taken by an update that timed out.
+      held = slot !== undefined && (result === undefined || result.allowed);
+      if (rpm !== undefined && result !== undefined)
+        this.#limit(dialect, reply, "requests", rpm, result, key);
     }
-    if (key.rpm !== undefined) {
-      await this.#take(
-        dialect,
-        reply,
-        "requests",
-        { id: `${key.name}:rpm`, capacity: key.rpm, cost: 1 },
-        key,
-      );
-    }
-    return this.#policy(key, dialect, reply);
+    return this.#policy(key, dialect, reply, held ? slot : undefined);
   }
 
-  #policy(key: NamedKey, dialect: Dialect, reply: FastifyReply): RequestPolicy {
+  #policy(key: NamedKey, dialect: Dialect, reply: FastifyReply, slot: SlotSpec | undefined): RequestPolicy {
+    const counters = this.options.counters;
     let charged: number | undefined;
+    let closed = false;
+    let correction: Adjustment | undefined;
+    if (slot !== undefined) {
+      // Streams included: the slot is held until the response is over, however it ends. The token
+      // correction known by then goes in the same update.
+      reply.raw.once("close", () => {
+        closed = true;
+        counters.release(slot, correction).catch(() => {});
+        correction = undefined;
+      });
+    }
     return {
       keyName: key.name,
       allowsModel: (...names) => key.models === undefined || names.some((name) => key.models!(name)),
@@ -90,7 +108,10 @@ export class LimitEnforcer {
         }
         if (key.tpm === undefined || estimatedTokens <= 0) return;
         const bucket = { id: `${key.name}:tpm`, capacity: key.tpm, cost: estimatedTokens };
-        charged = (await this.#take(dialect, reply, "tokens", bucket, key)) ? estimatedTokens : undefined;
+        const result = await this.#guarded(() => counters.take([bucket]), undefined);
+        if (result === undefined) return;
+        this.#limit(dialect, reply, "tokens", bucket, result, key);
+        charged = estimatedTokens;
       },
       settle: (usage: TokenUsage | undefined) => {
         if (charged === undefined || key.tpm === undefined || usage === undefined) return;
@@ -102,16 +123,26 @@ export class LimitEnforcer {
         const delta = used - charged;
         charged = undefined;
         if (delta === 0) return;
+        const adjustment = { bucket: { id: `${key.name}:tpm`, capacity: key.tpm }, delta };
+        if (slot !== undefined && !closed) {
+          correction = adjustment;
+          return;
+        }
         // After the answer: a store that fails now changes nothing for this request.
-        this.options.counters.adjust({ id: `${key.name}:tpm`, capacity: key.tpm }, delta).catch(() => {});
+        counters.adjust(adjustment).catch(() => {});
       },
     };
   }
 
-  /** Takes from one bucket, setting its headers; 429 when it is short. False when the store was skipped. */
-  async #take(dialect: Dialect, reply: FastifyReply, kind: LimitKind, bucket: BucketSpec, key: NamedKey) {
-    const result = await this.#guarded(() => this.options.counters.take([bucket]), undefined);
-    if (result === undefined) return false;
+  /** Sets a bucket's rate-limit headers from what the store said; 429 when it was short. */
+  #limit(
+    dialect: Dialect,
+    reply: FastifyReply,
+    kind: LimitKind,
+    bucket: BucketSpec,
+    result: TakeResult,
+    key: NamedKey,
+  ): void {
     const level = result.levels[0] ?? 0;
     const headers = rateLimitHeaders(
       dialect,
@@ -120,7 +151,7 @@ export class LimitEnforcer {
       this.options.now(),
     );
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-    if (result.allowed) return true;
+    if (result.allowed) return;
     const waitMs = Math.max(1, msUntil(level, needed(bucket), bucket.capacity));
     const perMinute = kind === "requests" ? "requests per minute (rpm)" : "tokens per minute (tpm)";
     throw new GatewayError(

@@ -1,4 +1,11 @@
-import { type BucketSpec, type LimitCounters, needed, refilled, type TakeResult } from "./counters.js";
+import {
+  type Adjustment,
+  type BucketSpec,
+  type LimitCounters,
+  needed,
+  refilled,
+  type TakeResult,
+} from "./counters.js";
 
 /** Beyond this many failure windows (one per client IP), expired ones are swept, then the oldest dropped. */
 const maxWindows = 100_000;
@@ -22,33 +29,46 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
     }
   }
 
+  function take(specs: BucketSpec[]): TakeResult {
+    const time = now();
+    const levels = specs.map((spec) => levelOf(spec, time));
+    const allowed = specs.every((spec, index) => (levels[index] as number) >= needed(spec));
+    specs.forEach((spec, index) => {
+      const level = (levels[index] as number) - (allowed ? spec.cost : 0);
+      levels[index] = level;
+      buckets.set(spec.id, { level, at: time });
+    });
+    return { allowed, levels };
+  }
+
+  function adjust({ bucket, delta }: Adjustment) {
+    const time = now();
+    buckets.set(bucket.id, { level: Math.min(bucket.capacity, levelOf(bucket, time) - delta), at: time });
+  }
+
   return {
-    async take(specs): Promise<TakeResult> {
-      const time = now();
-      const levels = specs.map((spec) => levelOf(spec, time));
-      const allowed = specs.every((spec, index) => (levels[index] as number) >= needed(spec));
-      specs.forEach((spec, index) => {
-        const level = (levels[index] as number) - (allowed ? spec.cost : 0);
-        levels[index] = level;
-        buckets.set(spec.id, { level, at: time });
-      });
-      return { allowed, levels };
+    async take(specs) {
+      return take(specs);
     },
-    async adjust(bucket, delta) {
-      const time = now();
-      buckets.set(bucket.id, { level: Math.min(bucket.capacity, levelOf(bucket, time) - delta), at: time });
+    async admit(slot, specs) {
+      if (slot === undefined) return { slot: true, ...take(specs) };
+      const held = slots.get(slot.id) ?? new Set<string>();
+      if (held.size >= slot.max) return { slot: false, allowed: false, levels: [] };
+      const result = take(specs);
+      if (result.allowed) {
+        held.add(slot.holder);
+        slots.set(slot.id, held);
+      }
+      return { slot: true, ...result };
     },
-    async acquire(id, max, holder) {
-      const held = slots.get(id) ?? new Set<string>();
-      if (held.size >= max) return false;
-      held.add(holder);
-      slots.set(id, held);
-      return true;
+    async adjust(adjustment) {
+      adjust(adjustment);
     },
-    async release(id, holder) {
-      const held = slots.get(id);
-      held?.delete(holder);
-      if (held?.size === 0) slots.delete(id);
+    async release(slot, adjustment) {
+      const held = slots.get(slot.id);
+      held?.delete(slot.holder);
+      if (held?.size === 0) slots.delete(slot.id);
+      if (adjustment !== undefined) adjust(adjustment);
     },
     async count(id, windowMs) {
       const time = now();

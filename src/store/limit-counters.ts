@@ -11,14 +11,45 @@ const renewEveryMs = 20_000;
  * The scripts read Redis's own clock (TIME), so instances whose clocks disagree still share one bucket.
  * Levels are returned and stored as strings: Lua numbers would be cut to integers on the way out.
  */
-const takeScript = `
+const clock = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local levels = {}
-local allowed = 1
-for i = 1, #KEYS do
-  local capacity = tonumber(ARGV[2 * i - 1])
-  local cost = tonumber(ARGV[2 * i])
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/* Takes the costs of the buckets KEYS[first..] (capacity and cost pairs from ARGV[firstArg]): all or none. */
+const takeBuckets = `
+local function take(first, firstArg)
+  local levels = {}
+  local allowed = 1
+  for i = first, #KEYS do
+    local a = firstArg + 2 * (i - first)
+    local capacity = tonumber(ARGV[a])
+    local state = redis.call('HMGET', KEYS[i], 'level', 'at')
+    local level = tonumber(state[1])
+    if level == nil then
+      level = capacity
+    else
+      level = math.min(capacity, level + math.max(0, now - tonumber(state[2])) * capacity / 60000)
+    end
+    levels[i] = level
+    if level < math.min(tonumber(ARGV[a + 1]), capacity) then allowed = 0 end
+  end
+  local out = { allowed }
+  for i = first, #KEYS do
+    local a = firstArg + 2 * (i - first)
+    local capacity = tonumber(ARGV[a])
+    local level = levels[i]
+    if allowed == 1 then level = level - tonumber(ARGV[a + 1]) end
+    redis.call('HSET', KEYS[i], 'level', tostring(level), 'at', now)
+    redis.call('PEXPIRE', KEYS[i], math.ceil((capacity - level) * 60000 / capacity) + 1000)
+    out[#out + 1] = tostring(level)
+  end
+  return out
+end`;
+
+/* Corrects bucket KEYS[i] of capacity ARGV[a] by ARGV[a + 1]. */
+const adjustBucket = `
+local function adjust(i, a)
+  local capacity = tonumber(ARGV[a])
   local state = redis.call('HMGET', KEYS[i], 'level', 'at')
   local level = tonumber(state[1])
   if level == nil then
@@ -26,43 +57,37 @@ for i = 1, #KEYS do
   else
     level = math.min(capacity, level + math.max(0, now - tonumber(state[2])) * capacity / 60000)
   end
-  levels[i] = level
-  if level < math.min(cost, capacity) then allowed = 0 end
-end
-local out = { allowed }
-for i = 1, #KEYS do
-  local capacity = tonumber(ARGV[2 * i - 1])
-  local level = levels[i]
-  if allowed == 1 then level = level - tonumber(ARGV[2 * i]) end
+  level = math.min(capacity, level - tonumber(ARGV[a + 1]))
   redis.call('HSET', KEYS[i], 'level', tostring(level), 'at', now)
   redis.call('PEXPIRE', KEYS[i], math.ceil((capacity - level) * 60000 / capacity) + 1000)
-  out[i + 1] = tostring(level)
+end`;
+
+const takeScript = `${clock}${takeBuckets}
+return take(1, 1)`;
+
+/*
+ * ARGV[1] is 1 when KEYS[1] is an in-flight slot set (then ARGV[2..4] are max, holder and lease ms), else 0;
+ * the buckets follow. Replies 0 when the slot is refused (nothing changed), else the take's reply.
+ */
+const admitScript = `${clock}${takeBuckets}
+if ARGV[1] == '0' then return take(1, 2) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+local out = take(2, 5)
+if out[1] == 1 then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
 end
 return out`;
 
-const adjustScript = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local capacity = tonumber(ARGV[1])
-local state = redis.call('HMGET', KEYS[1], 'level', 'at')
-local level = tonumber(state[1])
-if level == nil then
-  level = capacity
-else
-  level = math.min(capacity, level + math.max(0, now - tonumber(state[2])) * capacity / 60000)
-end
-level = math.min(capacity, level - tonumber(ARGV[2]))
-redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - level) * 60000 / capacity) + 1000)
-return tostring(level)`;
+const adjustScript = `${clock}${adjustBucket}
+adjust(1, 1)
+return 1`;
 
-const acquireScript = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+/* Gives slot ARGV[1] of set KEYS[1] back and corrects bucket KEYS[2] (ARGV[2..3]) in one round trip. */
+const releaseScript = `${clock}${adjustBucket}
+redis.call('ZREM', KEYS[1], ARGV[1])
+adjust(2, 2)
 return 1`;
 
 const renewScript = `
@@ -77,13 +102,24 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return { count, redis.call('PTTL', KEYS[1]) }`;
 
+type TakeReply = [number, ...string[]];
+
 interface LimitCommands {
-  aegisLimitTake(keyCount: number, ...args: (string | number)[]): Promise<string[] | number[]>;
-  aegisLimitAdjust(key: string, capacity: number, delta: number): Promise<string>;
-  aegisLimitAcquire(key: string, max: number, holder: string, leaseMs: number): Promise<number>;
+  aegisLimitTake(keyCount: number, ...args: (string | number)[]): Promise<TakeReply>;
+  aegisLimitAdmit(keyCount: number, ...args: (string | number)[]): Promise<TakeReply | 0>;
+  aegisLimitAdjust(key: string, capacity: number, delta: number): Promise<number>;
+  aegisLimitRelease(
+    slotKey: string,
+    bucketKey: string,
+    holder: string,
+    capacity: number,
+    delta: number,
+  ): Promise<number>;
   aegisLimitRenew(key: string, leaseMs: number, ...holders: string[]): Promise<number>;
   aegisLimitCount(key: string, windowMs: number): Promise<[number, number]>;
 }
+
+const bucketArgs = (specs: BucketSpec[]) => specs.flatMap((spec) => [spec.capacity, spec.cost]);
 
 /**
  * Limits counted in Redis, so every gateway instance enforces one limit. Each update is one Lua script, run
@@ -92,8 +128,9 @@ interface LimitCommands {
  */
 export function redisCounters(client: Redis, release: () => void = () => client.disconnect()): LimitCounters {
   client.defineCommand("aegisLimitTake", { lua: takeScript });
+  client.defineCommand("aegisLimitAdmit", { lua: admitScript });
   client.defineCommand("aegisLimitAdjust", { lua: adjustScript, numberOfKeys: 1 });
-  client.defineCommand("aegisLimitAcquire", { lua: acquireScript, numberOfKeys: 1 });
+  client.defineCommand("aegisLimitRelease", { lua: releaseScript, numberOfKeys: 2 });
   client.defineCommand("aegisLimitRenew", { lua: renewScript, numberOfKeys: 1 });
   client.defineCommand("aegisLimitCount", { lua: countScript, numberOfKeys: 1 });
   const commands = client as unknown as LimitCommands;
@@ -110,35 +147,57 @@ export function redisCounters(client: Redis, release: () => void = () => client.
   }, renewEveryMs);
   renewal.unref();
 
+  const taken = (reply: TakeReply): TakeResult => ({
+    allowed: reply[0] === 1,
+    levels: reply.slice(1).map(Number),
+  });
+
   return {
-    async take(specs: BucketSpec[]): Promise<TakeResult> {
-      const args = specs.flatMap((spec) => [spec.capacity, spec.cost]);
-      const reply = await commands.aegisLimitTake(
-        specs.length,
-        ...specs.map((spec) => `${prefix}${spec.id}`),
-        ...args,
-      );
-      return { allowed: Number(reply[0]) === 1, levels: reply.slice(1).map(Number) };
+    async take(specs) {
+      const keys = specs.map((spec) => `${prefix}${spec.id}`);
+      return taken(await commands.aegisLimitTake(keys.length, ...keys, ...bucketArgs(specs)));
     },
-    async adjust(bucket, delta) {
+    async admit(slot, specs) {
+      const keys = specs.map((spec) => `${prefix}${spec.id}`);
+      if (slot === undefined) {
+        const reply = await commands.aegisLimitAdmit(keys.length, ...keys, 0, ...bucketArgs(specs));
+        return { slot: true, ...taken(reply as TakeReply) };
+      }
+      const unique = `${instance}:${slot.holder}`;
+      const reply = await commands.aegisLimitAdmit(
+        keys.length + 1,
+        `${prefix}${slot.id}`,
+        ...keys,
+        1,
+        slot.max,
+        unique,
+        leaseMs,
+        ...bucketArgs(specs),
+      );
+      if (reply === 0) return { slot: false, allowed: false, levels: [] };
+      const result = taken(reply);
+      if (result.allowed) {
+        const holders = held.get(slot.id) ?? new Set<string>();
+        holders.add(unique);
+        held.set(slot.id, holders);
+      }
+      return { slot: true, ...result };
+    },
+    async adjust({ bucket, delta }) {
       await commands.aegisLimitAdjust(`${prefix}${bucket.id}`, bucket.capacity, delta);
     },
-    async acquire(id, max, holder) {
-      const unique = `${instance}:${holder}`;
-      const taken = (await commands.aegisLimitAcquire(`${prefix}${id}`, max, unique, leaseMs)) === 1;
-      if (taken) {
-        const holders = held.get(id) ?? new Set<string>();
-        holders.add(unique);
-        held.set(id, holders);
-      }
-      return taken;
-    },
-    async release(id, holder) {
-      const unique = `${instance}:${holder}`;
-      const holders = held.get(id);
+    async release(slot, adjustment) {
+      const unique = `${instance}:${slot.holder}`;
+      const holders = held.get(slot.id);
       holders?.delete(unique);
-      if (holders?.size === 0) held.delete(id);
-      await client.zrem(`${prefix}${id}`, unique);
+      if (holders?.size === 0) held.delete(slot.id);
+      const key = `${prefix}${slot.id}`;
+      if (adjustment === undefined) {
+        await client.zrem(key, unique);
+        return;
+      }
+      const { bucket, delta } = adjustment;
+      await commands.aegisLimitRelease(key, `${prefix}${bucket.id}`, unique, bucket.capacity, delta);
     },
     async count(id, windowMs) {
       const [count, ttl] = await commands.aegisLimitCount(`${prefix}${id}`, windowMs);

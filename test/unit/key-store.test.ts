@@ -142,7 +142,7 @@ describe("token buckets in memory", () => {
     expect(refused).toEqual({ allowed: false, levels: [0, 100] });
     now += 30_000;
     expect((await counters.take([rpm])).allowed).toBe(true);
-    await counters.adjust({ id: "k:tpm", capacity: 100 }, 150);
+    await counters.adjust({ bucket: { id: "k:tpm", capacity: 100 }, delta: 150 });
     expect((await counters.take([{ id: "k:tpm", capacity: 100, cost: 1 }])).allowed).toBe(false);
   });
 });
