@@ -5,7 +5,8 @@
  *   npx tsx bench/overload.ts      (OVERLOAD_LIMIT=100, OVERLOAD_QUEUE=100, OVERLOAD_QUEUE_TIMEOUT=2s)
  */
 import { startEmulator } from "../src/emulator/server.js";
-import { rssMiB, startNode } from "./processes.js";
+import { watchGateway } from "./gateway-watch.js";
+import { startNode } from "./processes.js";
 import { gatewayLaunch } from "./signed.js";
 
 const limit = Number(process.env.OVERLOAD_LIMIT ?? 100);
@@ -30,9 +31,6 @@ const gateway = await startNode(
   ["--import", "tsx", ...launch.nodeArgs],
 );
 
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
-
 try {
   for (const dialect of ["openai", "anthropic"] as const) {
     const path = dialect === "openai" ? "/v1/chat/completions" : "/anthropic/v1/messages";
@@ -45,20 +43,7 @@ try {
             messages: [{ role: "user", content: "hi @@stall:8000" }],
           },
     );
-    const health: number[] = [];
-    let running = true;
-    const prober = (async () => {
-      while (running) {
-        const at = performance.now();
-        await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.arrayBuffer());
-        health.push(performance.now() - at);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    let peakRss = 0;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, rssMiB(gateway.pid));
-    }, 50);
+    const watch = watchGateway(port, gateway.pid);
     const results = await Promise.all(
       Array.from({ length: calls }, async () => {
         const sent = performance.now();
@@ -75,9 +60,7 @@ try {
         };
       }),
     );
-    running = false;
-    clearInterval(sampler);
-    await prober;
+    const watched = await watch.stop();
     const refused = results.filter((r) => r.status === 503 || r.status === 529);
     console.log(
       JSON.stringify({
@@ -90,9 +73,9 @@ try {
         refused: refused.length,
         refusedWithRetryAfter: refused.filter((r) => r.retryAfter !== null).length,
         refusedSlowestMs: Math.round(Math.max(...refused.map((r) => r.ms))),
-        healthP50Ms: Math.round(percentile(health, 50) * 10) / 10,
-        healthP99Ms: Math.round(percentile(health, 99) * 10) / 10,
-        peakRssMiB: Math.round(peakRss),
+        healthP50Ms: Math.round(watched.p50 * 10) / 10,
+        healthP99Ms: Math.round(watched.p99 * 10) / 10,
+        peakRssMiB: Math.round(watched.peakRssMiB),
       }),
     );
   }

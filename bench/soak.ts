@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { startEmulator } from "../src/emulator/server.js";
 import { freeLoopbackPort } from "../test/helpers/redis-server.js";
+import { watchGateway } from "./gateway-watch.js";
 import { rssMiB, startGateway } from "./processes.js";
 
 const streams = Number(process.env.SOAK_STREAMS ?? 1000);
@@ -81,9 +82,6 @@ const dialects = {
   },
 } as const;
 
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
-
 /** The gateway's event-loop delay since the previous scrape (prom-client resets its histogram at each). */
 async function eventLoopDelayMs(metricsPort: number): Promise<{ p99: number; max: number }> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -128,20 +126,7 @@ try {
     // This scrape starts the soak's window of event-loop delay.
     await eventLoopDelayMs(metricsPort);
 
-    const health: number[] = [];
-    let running = true;
-    const prober = (async () => {
-      while (running) {
-        const at = performance.now();
-        await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.arrayBuffer());
-        health.push(performance.now() - at);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    let peakRss = 0;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, rssMiB(gateway.pid));
-    }, 50);
+    const watch = watchGateway(port, gateway.pid);
     const started = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: streams }, async () => {
@@ -155,15 +140,13 @@ try {
       }),
     );
     const wallSeconds = (performance.now() - started) / 1000;
-    running = false;
-    clearInterval(sampler);
-    await prober;
+    const watched = await watch.stop();
     const lag = await eventLoopDelayMs(metricsPort);
     const ok = outcomes.filter((outcome) => outcome === "ok").length;
     const errors = outcomes.filter((outcome) => outcome === "error").length;
     if (ok !== streams) failed = true;
     console.log(
-      `| ${name} | ${streams} | ${ok} | ${errors} | ${wallSeconds.toFixed(1)} | ${peakRss.toFixed(0)} | ${rssMiB(gateway.pid).toFixed(0)} | ${percentile(health, 50).toFixed(1)} | ${percentile(health, 99).toFixed(1)} | ${lag.p99.toFixed(1)} | ${lag.max.toFixed(1)} |`,
+      `| ${name} | ${streams} | ${ok} | ${errors} | ${wallSeconds.toFixed(1)} | ${watched.peakRssMiB.toFixed(0)} | ${rssMiB(gateway.pid).toFixed(0)} | ${watched.p50.toFixed(1)} | ${watched.p99.toFixed(1)} | ${lag.p99.toFixed(1)} | ${lag.max.toFixed(1)} |`,
     );
   }
 } finally {

@@ -13,7 +13,18 @@ const renewEveryMs = 20_000;
  */
 const clock = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- A bucket's level now: full when it does not exist, else refilled at capacity per minute since stored.
+local function levelOf(key, capacity)
+  local state = redis.call('HMGET', key, 'level', 'at')
+  local level = tonumber(state[1])
+  if level == nil then return capacity end
+  return math.min(capacity, level + math.max(0, now - tonumber(state[2])) * capacity / 60000)
+end
+local function store(key, level, capacity)
+  redis.call('HSET', key, 'level', tostring(level), 'at', now)
+  redis.call('PEXPIRE', key, math.ceil((capacity - level) * 60000 / capacity) + 1000)
+end`;
 
 /* Takes the costs of the buckets KEYS[first..] (capacity and cost pairs from ARGV[firstArg]): all or none. */
 const takeBuckets = `
@@ -23,13 +34,7 @@ local function take(first, firstArg)
   for i = first, #KEYS do
     local a = firstArg + 2 * (i - first)
     local capacity = tonumber(ARGV[a])
-    local state = redis.call('HMGET', KEYS[i], 'level', 'at')
-    local level = tonumber(state[1])
-    if level == nil then
-      level = capacity
-    else
-      level = math.min(capacity, level + math.max(0, now - tonumber(state[2])) * capacity / 60000)
-    end
+    local level = levelOf(KEYS[i], capacity)
     levels[i] = level
     if level < math.min(tonumber(ARGV[a + 1]), capacity) then allowed = 0 end
   end
@@ -39,8 +44,7 @@ local function take(first, firstArg)
     local capacity = tonumber(ARGV[a])
     local level = levels[i]
     if allowed == 1 then level = level - tonumber(ARGV[a + 1]) end
-    redis.call('HSET', KEYS[i], 'level', tostring(level), 'at', now)
-    redis.call('PEXPIRE', KEYS[i], math.ceil((capacity - level) * 60000 / capacity) + 1000)
+    store(KEYS[i], level, capacity)
     out[#out + 1] = tostring(level)
   end
   return out
@@ -50,16 +54,7 @@ end`;
 const adjustBucket = `
 local function adjust(i, a)
   local capacity = tonumber(ARGV[a])
-  local state = redis.call('HMGET', KEYS[i], 'level', 'at')
-  local level = tonumber(state[1])
-  if level == nil then
-    level = capacity
-  else
-    level = math.min(capacity, level + math.max(0, now - tonumber(state[2])) * capacity / 60000)
-  end
-  level = math.min(capacity, level - tonumber(ARGV[a + 1]))
-  redis.call('HSET', KEYS[i], 'level', tostring(level), 'at', now)
-  redis.call('PEXPIRE', KEYS[i], math.ceil((capacity - level) * 60000 / capacity) + 1000)
+  store(KEYS[i], math.min(capacity, levelOf(KEYS[i], capacity) - tonumber(ARGV[a + 1])), capacity)
 end`;
 
 const takeScript = `${clock}${takeBuckets}
@@ -90,9 +85,7 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 adjust(2, 2)
 return 1`;
 
-const renewScript = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const renewScript = `${clock}
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1`;
