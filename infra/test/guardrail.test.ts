@@ -1,15 +1,13 @@
-import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import { beforeAll, describe, expect, it } from "vitest";
 import { settings } from "../../src/config/index.js";
-import { AegisGateway, type AegisGatewayProps } from "../lib/aegis-gateway.js";
+import type { AegisGatewayProps } from "../lib/aegis-gateway.js";
 import { piiMaskEntities, strictContentFilters } from "../lib/guardrail.js";
 import {
   account,
+  bareGateway,
   containers,
   environmentOf,
-  imageUri,
   region,
   resourcesOf,
   type Synthesised,
@@ -29,20 +27,7 @@ beforeAll(() => {
 });
 
 /** The gateway on a bare stack, without cdk-nag: for variants whose compliance the synths above cover. */
-function template(props: Partial<AegisGatewayProps>): Template {
-  const stack = new Stack(new App(), "Guardrail", { env: { account, region } });
-  new AegisGateway(stack, "Gateway", {
-    image: imageUri,
-    certificate: acm.Certificate.fromCertificateArn(
-      stack,
-      "Cert",
-      `arn:aws:acm:${region}:${account}:certificate/x`,
-    ),
-    apiKeyCreate: true,
-    ...props,
-  });
-  return Template.fromStack(stack);
-}
+const template = (props: Partial<AegisGatewayProps>): Template => Template.fromStack(bareGateway(props));
 
 type Statement = { Sid?: string; Action: string | string[]; Resource?: unknown };
 const asList = <T>(value: T | T[]) => (Array.isArray(value) ? value : [value]);

@@ -1,5 +1,3 @@
-import { App, Stack } from "aws-cdk-lib";
-import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +6,7 @@ import { ROUTE_NAMES } from "../../src/limits/route-names.js";
 import { emfTelemetry } from "../../src/observability/emf.js";
 import { Exchange, type RouteName } from "../../src/observability/exchange.js";
 import { ModelLabels } from "../../src/observability/model-labels.js";
-import { AegisGateway, type AegisGatewayProps } from "../lib/aegis-gateway.js";
+import type { AegisGatewayProps } from "../lib/aegis-gateway.js";
 import {
   emfDefaultNamespace,
   emfDimensionSets,
@@ -18,9 +16,9 @@ import {
 } from "../lib/gateway-metrics.js";
 import {
   account,
+  bareGateway,
   containers,
   environmentOf,
-  imageUri,
   region,
   resourcesOf,
   type Synthesised,
@@ -338,19 +336,7 @@ describe("the alarms", () => {
 });
 
 describe("refused configurations", () => {
-  const build = (props: Partial<AegisGatewayProps>) => () => {
-    const stack = new Stack(new App(), "Refused", { env: { account, region } });
-    new AegisGateway(stack, "Gateway", {
-      image: imageUri,
-      certificate: acm.Certificate.fromCertificateArn(
-        stack,
-        "Cert",
-        `arn:aws:acm:${region}:${account}:certificate/x`,
-      ),
-      apiKeyCreate: true,
-      ...props,
-    });
-  };
+  const build = (props: Partial<AegisGatewayProps>) => () => bareGateway(props);
 
   it("refuses EMF settings in environment, a namespace CloudWatch would not take, and nonsense thresholds", () => {
     expect(build({ environment: { CLOUDWATCH_EMF: "false" } })).toThrow(

@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, Validations } from "aws-cdk-lib";
+import { App, Stack, Validations } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import type * as cxapi from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks, NIST80053R5Checks } from "cdk-nag";
+import { AegisGateway, type AegisGatewayProps } from "../lib/aegis-gateway.js";
 import { AegisSampleStack, type AegisSampleStackProps } from "../lib/sample-stack.js";
 
 export const account = "111111111111";
@@ -63,6 +65,28 @@ export function synthesise(
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The gateway alone on a bare stack, without the sample stack or cdk-nag: a certificate and a generated API key,
+ * then `props` (or what `props` makes in the stack). For variants whose compliance `synthesise` covers, and for
+ * configurations the construct refuses (it throws here).
+ */
+export function bareGateway(
+  props: Partial<AegisGatewayProps> | ((scope: Stack) => Partial<AegisGatewayProps>) = {},
+): Stack {
+  const stack = new Stack(new App(), "Bare", { env: { account, region } });
+  new AegisGateway(stack, "Gateway", {
+    image: imageUri,
+    certificate: acm.Certificate.fromCertificateArn(
+      stack,
+      "Cert",
+      `arn:aws:acm:${region}:${account}:certificate/x`,
+    ),
+    apiKeyCreate: true,
+    ...(typeof props === "function" ? props(stack) : props),
+  });
+  return stack;
 }
 
 /** Resources of one type, by logical id. */

@@ -1,5 +1,4 @@
 import { App, SecretValue, Stack, Validations } from "aws-cdk-lib";
-import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -9,12 +8,12 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { Construct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { settings } from "../../src/config/index.js";
-import { AegisGateway, type AegisGatewayProps } from "../lib/aegis-gateway.js";
+import type { AegisGatewayProps } from "../lib/aegis-gateway.js";
 import {
   account,
+  bareGateway,
   containers,
   environmentOf,
-  imageUri,
   region,
   resourcesOf,
   type Synthesised,
@@ -345,19 +344,7 @@ describe("plain CloudFormation template", () => {
 });
 
 describe("refused configurations", () => {
-  const base = (scope: Construct): AegisGatewayProps => ({
-    image: imageUri,
-    certificate: acm.Certificate.fromCertificateArn(
-      scope,
-      "Cert",
-      `arn:aws:acm:${region}:${account}:certificate/x`,
-    ),
-    apiKeyCreate: true,
-  });
-  const build = (props: (scope: Construct) => Partial<AegisGatewayProps>) => () => {
-    const stack = new Stack(new App(), "Refused", { env: { account, region } });
-    new AegisGateway(stack, "Gateway", { ...base(stack), ...props(stack) });
-  };
+  const build = (props: (scope: Construct) => Partial<AegisGatewayProps>) => () => bareGateway(props);
 
   it("refuses two API key sources, no authentication at all, and fewer than two tasks", () => {
     expect(
