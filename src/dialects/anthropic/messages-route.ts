@@ -12,14 +12,7 @@ import { anthropicErrorBody } from "./errors.js";
 import { toConverseInput } from "./messages-request.js";
 import { messageId, toAnthropicMessage } from "./messages-response.js";
 import { messagesRequestSchema } from "./messages-schema.js";
-import { type AnthropicStreamEvent, MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
-
-/** The SSE frames of some Anthropic events, written together. */
-function framesOf(events: AnthropicStreamEvent[]): string | undefined {
-  if (events.length === 0) return undefined;
-  if (events.length === 1) return sseFrame(events[0] as AnthropicStreamEvent);
-  return events.map(sseFrame).join("");
-}
+import { framesOf, MessagesStreamTranslator, sseFrame } from "./messages-stream.js";
 
 export function messagesHandler(deps: Deps, resolveModel: (name: string) => Promise<string>) {
   return async (request: FastifyRequest, reply: FastifyReply) => {

@@ -16,6 +16,13 @@ type BlockKind = "text" | "thinking" | "tool_use";
 export const sseFrame = (event: AnthropicStreamEvent) =>
   `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
+/** The SSE frames of some Anthropic events, written together; undefined for none. */
+export function framesOf(events: AnthropicStreamEvent[]): string | undefined {
+  if (events.length === 0) return undefined;
+  if (events.length === 1) return sseFrame(events[0] as AnthropicStreamEvent);
+  return events.map(sseFrame).join("");
+}
+
 /**
  * Translates Converse stream events into Anthropic's event sequence, one event at a time:
  * message_start, then per block content_block_start / content_block_delta… / content_block_stop (with one
@@ -59,9 +66,7 @@ export class MessagesStreamTranslator {
       const frame = this.textFrame(open.index);
       return frame[0] + JSON.stringify(text) + frame[1];
     }
-    const events = this.translate(event);
-    if (events.length === 0) return undefined;
-    return events.length === 1 ? sseFrame(events[0] as AnthropicStreamEvent) : events.map(sseFrame).join("");
+    return framesOf(this.translate(event));
   }
 
   /** A text delta's frame of block `index` is `[0] + JSON.stringify(text) + [1]`. */
