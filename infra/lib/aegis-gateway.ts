@@ -17,7 +17,7 @@ import { GatewayAlarms, type GatewayAlarmsProps } from "./alarms.js";
 import { ApiKey, type ApiKeyProps } from "./api-key.js";
 import { EndToEndTls } from "./end-to-end-tls.js";
 import { checkedNamespace, emfDefaultNamespace } from "./gateway-metrics.js";
-import { GatewayGuardrail, type GatewayGuardrailProps } from "./guardrail.js";
+import { GatewayGuardrail, type GatewayGuardrailProps, grantKeyGuardrails } from "./guardrail.js";
 import { healthCheckProgram } from "./health-check.js";
 import { Network } from "./network.js";
 import { OperationsDashboard } from "./operations-dashboard.js";
@@ -170,6 +170,11 @@ export interface AegisGatewayProps extends ApiKeyProps {
   readonly alarms?: boolean | GatewayAlarmsProps;
   /** A Bedrock guardrail on every generative call: an existing one, or one created from presets. @default none */
   readonly guardrail?: GatewayGuardrailProps;
+  /**
+   * The guardrails named keys carry (`guardrail.identifier` of entries in API_KEYS_*): ids or ARNs. The task
+   * role may call bedrock:ApplyGuardrail on each, which a key's calls need. @default none
+   */
+  readonly keyGuardrails?: readonly string[];
 }
 
 /** Settings the construct sets from its own properties, so they may not come through `environment`. */
@@ -355,6 +360,7 @@ export class AegisGateway extends Construct {
         taskRole: this.taskRole,
       });
     }
+    grantKeyGuardrails(this, this.taskRole, props.keyGuardrails ?? []);
     acknowledge(
       executionRole,
       [wildcardResource("*")],

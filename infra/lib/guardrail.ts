@@ -65,6 +65,36 @@ const identifierPattern =
   /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/;
 const versionPattern = /^(?:[1-9][0-9]{0,7}|DRAFT)$/;
 
+/** A guardrail's ARN from its identifier (an id of this stack's account and region, or an ARN). */
+export function guardrailArnOf(scope: Construct, identifier: string): string {
+  return identifier.startsWith("arn:")
+    ? identifier
+    : Stack.of(scope).formatArn({ service: "bedrock", resource: "guardrail", resourceName: identifier });
+}
+
+/**
+ * Lets `role` call bedrock:ApplyGuardrail on the guardrails named keys bring (their key store entries'
+ * `guardrail.identifier`): a Converse call with a guardrailConfig needs it for that guardrail, and the store
+ * is read at run time, so the construct cannot see those identifiers itself.
+ */
+export function grantKeyGuardrails(scope: Construct, role: iam.IRole, identifiers: readonly string[]): void {
+  if (identifiers.length === 0) return;
+  for (const identifier of identifiers) {
+    if (!Token.isUnresolved(identifier) && !identifierPattern.test(identifier)) {
+      throw new Error(
+        `AegisGateway: keyGuardrails must hold guardrail ids (lower-case letters and digits) or guardrail ARNs, got "${identifier}"`,
+      );
+    }
+  }
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: "BedrockApplyKeyGuardrails",
+      actions: ["bedrock:ApplyGuardrail"],
+      resources: [...new Set(identifiers.map((identifier) => guardrailArnOf(scope, identifier)))],
+    }),
+  );
+}
+
 interface Props {
   readonly guardrail: GatewayGuardrailProps;
   readonly taskRole: iam.IRole;
@@ -101,9 +131,7 @@ export class GatewayGuardrail extends Construct {
           `AegisGateway: guardrail.existing.version must be a version number (1 to 99999999) or DRAFT, got "${version}"`,
         );
       }
-      this.guardrailArn = identifier.startsWith("arn:")
-        ? identifier
-        : Stack.of(this).formatArn({ service: "bedrock", resource: "guardrail", resourceName: identifier });
+      this.guardrailArn = guardrailArnOf(this, identifier);
     } else {
       const presets = [
         ...new Set(typeof guardrail.preset === "string" ? [guardrail.preset] : guardrail.preset),

@@ -184,6 +184,39 @@ describe("without a guardrail", () => {
   });
 });
 
+describe("guardrails of named keys", () => {
+  it("the task may apply each key's guardrail, by id or ARN, and nothing else", () => {
+    const json = template({ keyGuardrails: ["keyguard1", existingArn, "keyguard1"] }).toJSON() as Parameters<
+      typeof statements
+    >[0];
+    const granted = applyGuardrail(json);
+    expect(granted).toHaveLength(1);
+    expect(granted[0]).toMatchObject({ Sid: "BedrockApplyKeyGuardrails", Action: "bedrock:ApplyGuardrail" });
+    const resources = JSON.stringify(granted[0]?.Resource);
+    expect(resources).toContain(":guardrail/keyguard1");
+    expect(resources).toContain(existingArn);
+    expect(asList(granted[0]?.Resource)).toHaveLength(2);
+    // They add a permission, not a guardrail on every call.
+    expect(JSON.stringify(json)).not.toContain("AWS_BEDROCK_GUARDRAIL");
+  });
+
+  it("sit beside the deployment's guardrail, each with its own statement", () => {
+    const json = template({
+      guardrail: { existing: { identifier: "abc123xyz", version: "3" } },
+      keyGuardrails: ["keyguard2"],
+    }).toJSON() as Parameters<typeof statements>[0];
+    expect(applyGuardrail(json).map((statement) => statement.Sid)).toEqual([
+      "BedrockApplyGuardrail",
+      "BedrockApplyKeyGuardrails",
+    ]);
+  });
+
+  it("are refused when an identifier is neither a guardrail id nor a guardrail ARN", () => {
+    expect(() => template({ keyGuardrails: ["Not-An-Id"] })).toThrow(/keyGuardrails must hold guardrail ids/);
+    expect(() => template({ keyGuardrails: [] })).not.toThrow();
+  });
+});
+
 describe("compliance checks with a guardrail", () => {
   it("pass cdk-nag", () => {
     expect(presets.validationError).toBeUndefined();
