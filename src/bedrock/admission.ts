@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors.js";
-import type { BedrockRuntime, StreamObserver } from "./transport.js";
+import type { StreamObserver } from "./transport.js";
 
 export interface AdmissionOptions {
   /** Calls in flight at once (BEDROCK_MAX_CONCURRENT_CALLS). */
@@ -15,17 +15,10 @@ export interface Load {
   waiting: number;
 }
 
-export interface AdmittedRuntime extends BedrockRuntime {
-  /** Calls in flight and calls waiting, for tests and health reporting. */
-  load(): Load;
-  /** Refuses every waiting call with `reason` (the shutdown drain's deadline). */
-  refuseWaiting(reason: GatewayError): void;
-}
-
 /** Seconds a refused client is told to wait: long enough for a burst to pass, short enough to stay useful. */
 const retryAfterSeconds = 2;
 
-export const overloaded = (why: string) =>
+const overloaded = (why: string) =>
   new GatewayError(
     "unavailable",
     `The gateway is at its limit of concurrent Bedrock calls (${why}); retry shortly.`,
@@ -35,11 +28,53 @@ export const overloaded = (why: string) =>
     },
   );
 
-/** A call waiting for a slot; it may wait in several pools at once and takes the first slot offered. */
+/*
+ * Admission control in front of Bedrock: per region, at most BEDROCK_MAX_CONCURRENT_CALLS calls in flight (a
+ * stream holds its slot until it ends) and at most BEDROCK_QUEUE_LIMIT waiting, in arrival order, for at most
+ * BEDROCK_QUEUE_TIMEOUT; past either bound the call is refused at once with 503 (Anthropic: 529
+ * overloaded_error) and retry-after, never left waiting without end behind calls that hang. Which region's slot
+ * a call takes is the failover's choice (src/bedrock/regions/regional-runtime.ts).
+ */
+
+/** A call waiting for a slot in any of `accepts`; its place counts against `countedIn`'s queue limit. */
 interface Waiter {
-  /** False when the waiter has already left (admitted elsewhere, refused, gone). */
-  admit(pool: CallSlots): boolean;
+  accepts: CallSlots[];
+  countedIn: CallSlots;
+  admit(slot: Slot): void;
   refuse(reason: unknown): void;
+}
+
+/**
+ * The calls waiting for a slot, in arrival order, shared by the pools of all regions: a slot given back in any
+ * region goes to the oldest call that may run there.
+ */
+export class WaitLine {
+  readonly waiters: Waiter[] = [];
+
+  add(waiter: Waiter): void {
+    this.waiters.push(waiter);
+    waiter.countedIn.waiting++;
+  }
+
+  /** Takes `waiter` out of the line; false if it was not in it. */
+  remove(waiter: Waiter): boolean {
+    const index = this.waiters.indexOf(waiter);
+    if (index < 0) return false;
+    this.waiters.splice(index, 1);
+    waiter.countedIn.waiting--;
+    return true;
+  }
+
+  /** The oldest waiter that may run in `pool`, out of the line. */
+  nextFor(pool: CallSlots): Waiter | undefined {
+    const waiter = this.waiters.find((candidate) => candidate.accepts.includes(pool));
+    if (waiter) this.remove(waiter);
+    return waiter;
+  }
+
+  refuseAll(reason: unknown): void {
+    for (const waiter of [...this.waiters]) waiter.refuse(reason);
+  }
 }
 
 /** A slot taken: `release` gives it back, once however often it is called. */
@@ -72,14 +107,18 @@ export class Slot {
 }
 
 /**
- * One limit of concurrent calls with its bounded queue (one per Bedrock region). A slot given back goes
- * straight to the first waiter, so no newcomer slips in between.
+ * One limit of concurrent calls and its bounded queue (one per Bedrock region; the regions share one WaitLine).
+ * A slot given back goes straight to the oldest waiter that may take it, so no newcomer slips in between.
  */
 export class CallSlots {
   private running = 0;
-  readonly waiting: Waiter[] = [];
+  /** Waiters whose place counts against this pool's queue limit (WaitLine keeps it). */
+  waiting = 0;
 
-  constructor(readonly options: AdmissionOptions) {}
+  constructor(
+    readonly options: AdmissionOptions,
+    readonly line: WaitLine = new WaitLine(),
+  ) {}
 
   /** A slot if one is free now; never waits. */
   tryTake(): Slot | undefined {
@@ -89,33 +128,26 @@ export class CallSlots {
   }
 
   hasRoomToWait(): boolean {
-    return this.waiting.length < this.options.queueLimit;
+    return this.waiting < this.options.queueLimit;
   }
 
   load(): Load {
-    return { running: this.running, waiting: this.waiting.length };
+    return { running: this.running, waiting: this.waiting };
   }
 
-  refuseWaiting(reason: unknown): void {
-    for (const waiter of [...this.waiting]) waiter.refuse(reason);
-  }
-
-  leave(waiter: Waiter): void {
-    const index = this.waiting.indexOf(waiter);
-    if (index >= 0) this.waiting.splice(index, 1);
-  }
-
-  /** A slot given back (Slot.release): to the first waiter still waiting, else free. */
+  /** A slot given back (Slot.release): to the oldest waiter that may run here, else free. */
   giveBack(): void {
-    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) if (next.admit(this)) return;
-    this.running--;
+    const next = this.line.nextFor(this);
+    if (next) next.admit(new Slot(this));
+    else this.running--;
   }
 }
 
 /**
- * A slot from the first of `pools` with one free; else waits, in the queue of every pool with room, for the
- * first slot given back in any of them, at most `waitMs` (`timeoutMs` is the configured wait, for the message).
- * Refused at once (503/529 with retry-after) when no queue has room, or when the wait runs out.
+ * A slot from the first of `pools` (which share a WaitLine) with one free; else the call waits for the first
+ * slot any of them gives back, at most `waitMs` (`timeoutMs` is the configured wait, for the message). Its place
+ * counts in the queue of the pool with the fewest waiting that has room; refused at once (503/529 with
+ * retry-after) when no queue has room, or when the wait runs out.
  */
 export function takeSlot(
   pools: CallSlots[],
@@ -128,37 +160,38 @@ export function takeSlot(
     const slot = pool.tryTake();
     if (slot) return Promise.resolve(slot);
   }
-  const queues = pools.filter((pool) => pool.hasRoomToWait());
-  if (queues.length === 0) {
+  let queue: CallSlots | undefined;
+  for (const pool of pools)
+    if (pool.hasRoomToWait() && (queue === undefined || pool.waiting < queue.waiting)) queue = pool;
+  if (queue === undefined) {
     const queueLimit = pools[0]?.options.queueLimit ?? 0;
     return Promise.reject(
       overloaded(`${queueLimit} calls already waiting${pools.length > 1 ? " in every region" : ""}`),
     );
   }
+  const { line } = queue;
   return new Promise<Slot>((resolve, reject) => {
-    let waiting = true;
     const stopWaiting = () => {
-      waiting = false;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      for (const pool of queues) pool.leave(waiter);
     };
     const waiter: Waiter = {
-      admit(pool) {
-        if (!waiting) return false;
+      accepts: pools,
+      countedIn: queue,
+      // The line has taken the waiter out already.
+      admit(slot) {
         stopWaiting();
-        resolve(new Slot(pool));
-        return true;
+        resolve(slot);
       },
       refuse(reason) {
-        if (!waiting) return;
+        if (!line.remove(waiter)) return;
         stopWaiting();
         reject(reason);
       },
     };
     const onAbort = () => waiter.refuse(signal?.reason);
     const timer = setTimeout(() => waiter.refuse(overloaded(`no slot within ${timeoutMs / 1000} s`)), waitMs);
-    for (const pool of queues) pool.waiting.push(waiter);
+    line.add(waiter);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -171,48 +204,5 @@ export function releasingOnEnd(slot: Slot, observer: StreamObserver | undefined)
       slot.release();
       observer?.end(error);
     },
-  };
-}
-
-/**
- * Admission control in front of Bedrock: at most `limit` calls in flight (a stream holds its slot until it
- * ends), at most `queueLimit` waiting in arrival order for at most `queueTimeoutMs`; past either bound the
- * call is refused at once with 503 (Anthropic: 529 overloaded_error) and retry-after, never left waiting
- * without end behind calls that hang. (Several regions: src/bedrock/regions/regional-runtime.ts takes slots
- * from each region's CallSlots itself.)
- */
-export function admitCalls(runtime: BedrockRuntime, options: AdmissionOptions): AdmittedRuntime {
-  const pool = new CallSlots(options);
-  const take = (signal: AbortSignal | undefined) =>
-    takeSlot([pool], signal, options.queueTimeoutMs, options.queueTimeoutMs);
-
-  async function call<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
-    const slot = await take(signal);
-    try {
-      return await start();
-    } finally {
-      slot.release();
-    }
-  }
-
-  return {
-    converse: (input, signal, exchange) => call(signal, () => runtime.converse(input, signal, exchange)),
-    invokeModel: (request, signal, exchange) =>
-      call(signal, () => runtime.invokeModel(request, signal, exchange)),
-    countTokens: (input, signal, exchange) =>
-      call(signal, () => runtime.countTokens(input, signal, exchange)),
-    async converseStream(input, signal, exchange, observer) {
-      const slot = await take(signal);
-      try {
-        const stream = await runtime.converseStream(input, signal, exchange, releasingOnEnd(slot, observer));
-        slot.releaseOnAbort(signal);
-        return stream;
-      } catch (error) {
-        slot.release();
-        throw error;
-      }
-    },
-    load: () => pool.load(),
-    refuseWaiting: (reason) => pool.refuseWaiting(reason),
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from "../config/index.js";
 import type { GatewayError } from "../errors.js";
-import { CallSlots, type Load } from "./admission.js";
+import { CallSlots, type Load, WaitLine } from "./admission.js";
 import type { ProfileChooser } from "./regions/profiles.js";
 import { regionalRuntime } from "./regions/regional-runtime.js";
 import type { BedrockRuntime } from "./transport.js";
@@ -11,7 +11,7 @@ export interface GuardedRuntime extends BedrockRuntime {
   interrupt(reason: GatewayError): number;
   /** Calls in flight and calls waiting, all regions together. */
   load(): Load;
-  /** The same per region, in AWS_BEDROCK_REGIONS order (a call waiting for several regions counts in each). */
+  /** The same per region, in AWS_BEDROCK_REGIONS order (a waiting call counts in the queue it took a place in). */
   loadByRegion(): Record<string, Load>;
 }
 
@@ -31,14 +31,18 @@ export function guardRuntime(
   profiles: ProfileChooser,
   config: Limits,
 ): GuardedRuntime {
+  const line = new WaitLine();
   const regions = transports.map(({ name, runtime }) => ({
     name,
     runtime: watchCalls(runtime, config.AI_RESPONSE_TIMEOUT),
-    slots: new CallSlots({
-      limit: config.BEDROCK_MAX_CONCURRENT_CALLS,
-      queueLimit: config.BEDROCK_QUEUE_LIMIT,
-      queueTimeoutMs: config.BEDROCK_QUEUE_TIMEOUT,
-    }),
+    slots: new CallSlots(
+      {
+        limit: config.BEDROCK_MAX_CONCURRENT_CALLS,
+        queueLimit: config.BEDROCK_QUEUE_LIMIT,
+        queueTimeoutMs: config.BEDROCK_QUEUE_TIMEOUT,
+      },
+      line,
+    ),
   }));
   const routed = regionalRuntime(regions, profiles);
   return {
@@ -48,12 +52,12 @@ export function guardRuntime(
     countTokens: routed.countTokens,
     load: () => ({
       running: regions.reduce((sum, region) => sum + region.slots.load().running, 0),
-      waiting: new Set(regions.flatMap((region) => region.slots.waiting)).size,
+      waiting: line.waiters.length,
     }),
     loadByRegion: () => Object.fromEntries(regions.map((region) => [region.name, region.slots.load()])),
     interrupt(reason) {
       // The waiting first: the slots the interrupted calls give back must not admit them.
-      for (const region of regions) region.slots.refuseWaiting(reason);
+      line.refuseAll(reason);
       return regions.reduce((count, region) => count + region.runtime.interrupt(reason), 0);
     },
   };

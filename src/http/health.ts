@@ -2,8 +2,8 @@ import type { Deps } from "../deps.js";
 
 /**
  * GET /health's answer: the process is up, and how loaded Bedrock admission is, all regions together and per
- * region (calls in flight and waiting for a slot; a call waiting for several regions counts in each). Counts
- * only: nothing about requests, keys or models. It never waits behind Bedrock.
+ * region (calls in flight, and calls waiting for a slot). Counts only: nothing about requests, keys or models.
+ * It never waits behind Bedrock.
  */
 export function healthOf(deps: Pick<Deps, "bedrockCalls">) {
   const calls = deps.bedrockCalls;

@@ -19,7 +19,7 @@ export interface Region {
  * resting that has a free admission slot; when it throttles, is unavailable, has the model not ready, or cannot
  * be reached, that region rests (backoff.ts) and the call goes to the next. A region whose slots are all taken
  * is passed over too, but does not rest: the limit is the gateway's own, not a sign of Bedrock's health. Only
- * when no region has a free slot does the call wait, in the queue of every such region with room, for the
+ * when no region has a free slot does the call wait, with a place in the shortest of their queues, for the
  * first slot given back in any of them (at most BEDROCK_QUEUE_TIMEOUT in all); no room in any queue, or no slot
  * in time: 503/529 overloaded with retry-after. All of this before the answer has started: a stream is handed
  * over once Bedrock accepted it, and a failure after that is the stream's (an error event), never a second
