@@ -178,6 +178,7 @@ try {
         burstServedP50Ms: round(percentile(servedElsewhere, 50)),
         burstServedP99Ms: round(percentile(servedElsewhere, 99)),
         burstRefused: refused.length,
+        burstAbsorbedMs: Math.round(settledMs),
         normalBaseline: baseline,
         normalWhilePrimaryHangs: during,
         healthP50Ms: round(watched.p50),
