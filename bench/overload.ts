@@ -148,11 +148,12 @@ try {
     emulator.stallRegion("us-east-1", null);
     const baseline = await normalCalls(regionsPort, dialect, 4, 3_000);
     emulator.stallRegion("us-east-1", regionsStallMs);
-    const watch = watchGateway(regionsPort, regional.pid);
     const started = performance.now();
     const overload = burst(regionsPort, dialect, "hi");
     await untilOnlyPrimaryHangs();
     const settledMs = performance.now() - started;
+    // /health alongside the normal calls, while the primary's calls hang.
+    const watch = watchGateway(regionsPort, regional.pid);
     const during = await normalCalls(regionsPort, dialect, 4, 3_000);
     const watched = await watch.stop();
     // Let the primary's calls go, rather than wait out the stall.
