@@ -4,7 +4,6 @@ import { type GuardedRuntime, guardRuntime } from "./bedrock/guarded-runtime.js"
 import { guardrailPolicyOf, withGuardrail } from "./bedrock/guardrail.js";
 import { createLeanRuntime } from "./bedrock/lean/runtime.js";
 import { ProfileChooser } from "./bedrock/regions/profiles.js";
-import { regionalRuntime } from "./bedrock/regions/regional-runtime.js";
 import { createSdkRuntime } from "./bedrock/sdk-runtime.js";
 import type { BedrockRuntime } from "./bedrock/transport.js";
 import type { Config } from "./config/index.js";
@@ -27,16 +26,16 @@ export interface Deps {
   /** Metrics sinks and tracing (src/observability/load.ts); no-ops when none is configured. */
   observability: Observability;
   /** Ends the Bedrock calls in flight or waiting (the shutdown drain's deadline); absent in hand-made deps. */
-  bedrockCalls?: Pick<GuardedRuntime, "interrupt" | "load">;
+  bedrockCalls?: Pick<GuardedRuntime, "interrupt" | "load" | "loadByRegion">;
 }
 
 /**
  * `keyVerifier` comes from `loadKeyVerifier(config)`, which reads the key before the server listens;
  * `observability` from `loadObservability(config, ...)`.
  *
- * The Bedrock runtime, from the inside out: one transport per region (its own pool and SigV4 scope), failover
- * across them, admission control and response timeouts, the operator's guardrail, and the observation of
- * every call (access log, metrics, traces).
+ * The Bedrock runtime, from the inside out: one transport per region (its own pool and SigV4 scope), each with
+ * its own response timeouts and admission control, failover across them, the operator's guardrail, and the
+ * observation of every call (access log, metrics, traces).
  */
 export function createDeps(
   config: Config,
@@ -58,7 +57,7 @@ export function createDeps(
     enabled: config.AWS_BEDROCK_CROSS_REGION_INFERENCE,
     allowGlobal: config.AWS_BEDROCK_CROSS_REGION_INFERENCE_GLOBAL,
   });
-  const admitted = guardRuntime(regionalRuntime(transports, profiles), config);
+  const admitted = guardRuntime(transports, profiles, config);
   // The operator's guardrail wraps every generative call of every route; without one, a named key may still
   // bring its own (a call that names none passes unchanged).
   const guarded = withGuardrail(admitted, guardrailPolicyOf(config));

@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors.js";
-import type { BedrockRuntime } from "./transport.js";
+import type { StreamObserver } from "./transport.js";
 
 export interface AdmissionOptions {
   /** Calls in flight at once (BEDROCK_MAX_CONCURRENT_CALLS). */
@@ -10,11 +10,9 @@ export interface AdmissionOptions {
   queueTimeoutMs: number;
 }
 
-export interface AdmittedRuntime extends BedrockRuntime {
-  /** Calls in flight and calls waiting, for tests and health reporting. */
-  load(): { running: number; waiting: number };
-  /** Refuses every waiting call with `reason` (the shutdown drain's deadline). */
-  refuseWaiting(reason: GatewayError): void;
+export interface Load {
+  running: number;
+  waiting: number;
 }
 
 /** Seconds a refused client is told to wait: long enough for a burst to pass, short enough to stay useful. */
@@ -30,107 +28,181 @@ const overloaded = (why: string) =>
     },
   );
 
+/*
+ * Admission control in front of Bedrock: per region, at most BEDROCK_MAX_CONCURRENT_CALLS calls in flight (a
+ * stream holds its slot until it ends) and at most BEDROCK_QUEUE_LIMIT waiting, in arrival order, for at most
+ * BEDROCK_QUEUE_TIMEOUT; past either bound the call is refused at once with 503 (Anthropic: 529
+ * overloaded_error) and retry-after, never left waiting without end behind calls that hang. Which region's slot
+ * a call takes is the failover's choice (src/bedrock/regions/regional-runtime.ts).
+ */
+
+/** A call waiting for a slot in any of `accepts`; its place counts against `countedIn`'s queue limit. */
 interface Waiter {
-  admit(): void;
+  accepts: CallSlots[];
+  countedIn: CallSlots;
+  admit(slot: Slot): void;
   refuse(reason: unknown): void;
 }
 
 /**
- * Admission control in front of Bedrock: at most `limit` calls in flight (a stream holds its slot until it
- * ends), at most `queueLimit` waiting in arrival order for at most `queueTimeoutMs`; past either bound the
- * call is refused at once with 503 (Anthropic: 529 overloaded_error) and retry-after, never left waiting
- * without end behind calls that hang.
+ * The calls waiting for a slot, in arrival order, shared by the pools of all regions: a slot given back in any
+ * region goes to the oldest call that may run there.
  */
-export function admitCalls(runtime: BedrockRuntime, options: AdmissionOptions): AdmittedRuntime {
-  let running = 0;
-  const waiting: Waiter[] = [];
+export class WaitLine {
+  readonly waiters: Waiter[] = [];
 
-  function acquire(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (running < options.limit) {
-      running++;
-      return Promise.resolve();
+  add(waiter: Waiter): void {
+    this.waiters.push(waiter);
+    waiter.countedIn.waiting++;
+  }
+
+  /** Takes `waiter` out of the line; false if it was not in it. */
+  remove(waiter: Waiter): boolean {
+    const index = this.waiters.indexOf(waiter);
+    if (index < 0) return false;
+    this.waiters.splice(index, 1);
+    waiter.countedIn.waiting--;
+    return true;
+  }
+
+  /** The oldest waiter that may run in `pool`, out of the line. */
+  nextFor(pool: CallSlots): Waiter | undefined {
+    const waiter = this.waiters.find((candidate) => candidate.accepts.includes(pool));
+    if (waiter) this.remove(waiter);
+    return waiter;
+  }
+
+  refuseAll(reason: unknown): void {
+    for (const waiter of [...this.waiters]) waiter.refuse(reason);
+  }
+}
+
+/** A slot taken: `release` gives it back, once however often it is called. */
+export class Slot {
+  private held = true;
+  private abortSignal: AbortSignal | undefined;
+
+  /** `pool` undefined: a call outside any limit (a region built without admission, in tests). */
+  constructor(readonly pool: CallSlots | undefined) {}
+
+  readonly release = (): void => {
+    if (!this.held) return;
+    this.held = false;
+    this.abortSignal?.removeEventListener("abort", this.release);
+    this.pool?.giveBack();
+  };
+
+  /**
+   * Also given back when `signal` aborts: a stream that opened holds its slot until it ends (its observer, see
+   * releasingOnEnd) or until the call is abandoned, perhaps before anyone read.
+   */
+  releaseOnAbort(signal: AbortSignal | undefined): void {
+    if (!this.held || signal === undefined) return;
+    if (signal.aborted) this.release();
+    else {
+      this.abortSignal = signal;
+      signal.addEventListener("abort", this.release, { once: true });
     }
-    if (waiting.length >= options.queueLimit)
-      return Promise.reject(overloaded(`${options.queueLimit} calls already waiting`));
-    return new Promise<void>((resolve, reject) => {
-      const leave = (reason: unknown) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        const index = waiting.indexOf(waiter);
-        if (index >= 0) waiting.splice(index, 1);
+  }
+}
+
+/**
+ * One limit of concurrent calls and its bounded queue (one per Bedrock region; the regions share one WaitLine).
+ * A slot given back goes straight to the oldest waiter that may take it, so no newcomer slips in between.
+ */
+export class CallSlots {
+  private running = 0;
+  /** Waiters whose place counts against this pool's queue limit (WaitLine keeps it). */
+  waiting = 0;
+
+  constructor(
+    readonly options: AdmissionOptions,
+    readonly line: WaitLine = new WaitLine(),
+  ) {}
+
+  /** A slot if one is free now; never waits. */
+  tryTake(): Slot | undefined {
+    if (this.running >= this.options.limit) return undefined;
+    this.running++;
+    return new Slot(this);
+  }
+
+  hasRoomToWait(): boolean {
+    return this.waiting < this.options.queueLimit;
+  }
+
+  load(): Load {
+    return { running: this.running, waiting: this.waiting };
+  }
+
+  /** A slot given back (Slot.release): to the oldest waiter that may run here, else free. */
+  giveBack(): void {
+    const next = this.line.nextFor(this);
+    if (next) next.admit(new Slot(this));
+    else this.running--;
+  }
+}
+
+/**
+ * A slot from the first of `pools` (which share a WaitLine) with one free; else the call waits for the first
+ * slot any of them gives back, at most `waitMs` (`timeoutMs` is the configured wait, for the message). Its place
+ * counts in the queue of the pool with the fewest waiting that has room; refused at once (503/529 with
+ * retry-after) when no queue has room, or when the wait runs out.
+ */
+export function takeSlot(
+  pools: CallSlots[],
+  signal: AbortSignal | undefined,
+  waitMs: number,
+  timeoutMs: number,
+): Promise<Slot> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  for (const pool of pools) {
+    const slot = pool.tryTake();
+    if (slot) return Promise.resolve(slot);
+  }
+  let queue: CallSlots | undefined;
+  for (const pool of pools)
+    if (pool.hasRoomToWait() && (queue === undefined || pool.waiting < queue.waiting)) queue = pool;
+  if (queue === undefined) {
+    const queueLimit = pools[0]?.options.queueLimit ?? 0;
+    return Promise.reject(
+      overloaded(`${queueLimit} calls already waiting${pools.length > 1 ? " in every region" : ""}`),
+    );
+  }
+  const { line } = queue;
+  return new Promise<Slot>((resolve, reject) => {
+    const stopWaiting = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const waiter: Waiter = {
+      accepts: pools,
+      countedIn: queue,
+      // The line has taken the waiter out already.
+      admit(slot) {
+        stopWaiting();
+        resolve(slot);
+      },
+      refuse(reason) {
+        if (!line.remove(waiter)) return;
+        stopWaiting();
         reject(reason);
-      };
-      const onAbort = () => leave(signal?.reason);
-      const waiter: Waiter = {
-        admit() {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        refuse: leave,
-      };
-      const timer = setTimeout(
-        () => leave(overloaded(`no slot within ${options.queueTimeoutMs / 1000} s`)),
-        options.queueTimeoutMs,
-      );
-      waiting.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
+      },
+    };
+    const onAbort = () => waiter.refuse(signal?.reason);
+    const timer = setTimeout(() => waiter.refuse(overloaded(`no slot within ${timeoutMs / 1000} s`)), waitMs);
+    line.add(waiter);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
-  // A finished call hands its slot straight to the first waiter, so no newcomer slips in between.
-  function release(): void {
-    const next = waiting.shift();
-    if (next) next.admit();
-    else running--;
-  }
-
-  async function call<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
-    await acquire(signal);
-    try {
-      return await start();
-    } finally {
-      release();
-    }
-  }
-
+/** An observer that gives the stream's slot back when the stream ends (read to the end, failed, left early). */
+export function releasingOnEnd(slot: Slot, observer: StreamObserver | undefined): StreamObserver {
   return {
-    converse: (input, signal, exchange) => call(signal, () => runtime.converse(input, signal, exchange)),
-    invokeModel: (request, signal, exchange) =>
-      call(signal, () => runtime.invokeModel(request, signal, exchange)),
-    countTokens: (input, signal, exchange) =>
-      call(signal, () => runtime.countTokens(input, signal, exchange)),
-    // The slot is held for the length of the stream: released when the transport reports its end (read to
-    // the end, failed, left early) or when the call's signal aborts (abandoned, perhaps before anyone read).
-    async converseStream(input, signal, exchange, observer) {
-      await acquire(signal);
-      let held = true;
-      const releaseOnce = () => {
-        if (!held) return;
-        held = false;
-        signal?.removeEventListener("abort", releaseOnce);
-        release();
-      };
-      try {
-        const stream = await runtime.converseStream(input, signal, exchange, {
-          event: observer ? (event) => observer.event(event) : () => {},
-          end(error) {
-            releaseOnce();
-            observer?.end(error);
-          },
-        });
-        if (signal?.aborted) releaseOnce();
-        else if (held) signal?.addEventListener("abort", releaseOnce, { once: true });
-        return stream;
-      } catch (error) {
-        releaseOnce();
-        throw error;
-      }
-    },
-    load: () => ({ running, waiting: waiting.length }),
-    refuseWaiting(reason) {
-      for (const waiter of [...waiting]) waiter.refuse(reason);
+    event: observer ? (event) => observer.event(event) : () => {},
+    end(error) {
+      slot.release();
+      observer?.end(error);
     },
   };
 }

@@ -5,7 +5,7 @@ export const bedrockSettings = {
   AWS_REGION: setting(envOptionalString(), "AWS region of Bedrock and of the other AWS services used."),
   AWS_BEDROCK_REGIONS: setting(
     envList(),
-    "Bedrock regions (JSON array or comma-separated), each with its own connection pool; the first is primary, the next take a call when it throttles, is unavailable or cannot be reached (before the answer starts). Defaults to AWS_REGION.",
+    "Bedrock regions (JSON array or comma-separated), each with its own connection pool and admission limit; the first is primary, the next take a call when it throttles, is unavailable, cannot be reached or is at its BEDROCK_MAX_CONCURRENT_CALLS (before the answer starts). Defaults to AWS_REGION.",
   ),
   MODEL_CACHE_SECONDS: setting(envInteger(900, 0), "How long the Bedrock model list is cached."),
   MODEL_ALIASES: setting(

@@ -14,15 +14,15 @@ export const resilienceSettings = {
   ),
   BEDROCK_MAX_CONCURRENT_CALLS: setting(
     envInteger(512, 1, 65_536),
-    "Bedrock calls in flight at once, all requests together (a stream counts until it ends); also the size of each region's connection pool.",
+    "Bedrock calls in flight at once per region (each region of AWS_BEDROCK_REGIONS has its own limit; a stream counts until it ends); also the size of each region's connection pool.",
   ),
   BEDROCK_QUEUE_LIMIT: setting(
     envInteger(512, 0, 1_000_000),
-    "Bedrock calls that may wait for a free slot when BEDROCK_MAX_CONCURRENT_CALLS are in flight; past it calls are refused at once with 503 (OpenAI) or 529 overloaded_error (Anthropic) and retry-after.",
+    "Bedrock calls that may wait for a free slot, per region, when every region has BEDROCK_MAX_CONCURRENT_CALLS in flight; past it (in every region) calls are refused at once with 503 (OpenAI) or 529 overloaded_error (Anthropic) and retry-after.",
   ),
   BEDROCK_QUEUE_TIMEOUT: setting(
     envDuration(10_000, 0),
-    "Longest a Bedrock call waits in that queue before it is refused with 503/529 and retry-after.",
+    "Longest a Bedrock call waits for a slot (in any region) before it is refused with 503/529 and retry-after.",
     "10s",
   ),
   SHUTDOWN_DRAIN_TIMEOUT: setting(

@@ -6,6 +6,7 @@ import { parseJson, parseQuery, readBody, recordedHeaders } from "./incoming.js"
 import { baseHeaders, sendError, sendJson } from "./respond.js";
 import { matchRoute } from "./routes.js";
 import { authenticate } from "./sigv4.js";
+import { sleep } from "./sleep.js";
 import { EmulatorState } from "./state.js";
 import { createDualProtocolServer, type RequestLike, type ResponseObject } from "./transport.js";
 
@@ -46,6 +47,8 @@ export interface Emulator {
   failOperation(operation: string, exceptionName: string | null): void;
   /** Makes every Bedrock Runtime call signed for `region` fail with `exceptionName` (a regional outage); null clears. */
   failRegion(region: string, exceptionName: string | null): void;
+  /** Makes every Bedrock Runtime call signed for `region` wait `ms` before it is handled (a hanging region); null clears. */
+  stallRegion(region: string, ms: number | null): void;
   /** Clears records, counters and failOperation() faults; keeps parameters and secrets. */
   reset(): void;
   /** Closes the server and every open connection. */
@@ -100,6 +103,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     failRegion: (failingRegion, exceptionName) => {
       if (exceptionName === null) state.regionFailures.delete(failingRegion);
       else state.regionFailures.set(failingRegion, exceptionName);
+    },
+    stallRegion: (stallingRegion, ms) => {
+      if (ms === null) state.regionStalls.delete(stallingRegion);
+      else state.regionStalls.set(stallingRegion, ms);
     },
     reset: () => state.reset(),
     close: () => server.close(),
@@ -231,6 +238,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       // One emulator serves every region; the signature names the one a request was sent to.
       exchange.region = scope.region;
       record.region = scope.region;
+      const regionStall =
+        route.service === "bedrock-runtime" ? state.regionStalls.get(scope.region) : undefined;
+      if (regionStall !== undefined && !(await sleep(regionStall, signal))) return;
       const regionFailure =
         route.service === "bedrock-runtime" ? state.regionFailures.get(scope.region) : undefined;
       if (regionFailure) throw injectedFailure(route.service, route.operation, regionFailure, scope.region);

@@ -16,6 +16,8 @@ export class EmulatorState {
   readonly failures = new Map<string, string>();
   /** region → exception name every Bedrock Runtime call signed for that region fails with. */
   readonly regionFailures = new Map<string, string>();
+  /** region → ms every Bedrock Runtime call signed for that region waits before it is handled (a hanging region). */
+  readonly regionStalls = new Map<string, number>();
   /** Refuse base ids of models served only through inference profiles, as Bedrock does (opt-in). */
   requireProfiles = false;
 
@@ -53,5 +55,6 @@ export class EmulatorState {
     this.connections = 0;
     this.failures.clear();
     this.regionFailures.clear();
+    this.regionStalls.clear();
   }
 }
