@@ -121,22 +121,39 @@ try {
 // the burst goes to the second region; then normal calls are timed while the primary's calls still hang.
 const regionsPort = port + 1;
 const regionsStallMs = 20_000;
-const regional = await startGatewayOn(regionsPort, { AWS_BEDROCK_REGIONS: "us-east-1,us-west-2" });
+const metricsPort = regionsPort + 1;
+const regional = await startGatewayOn(regionsPort, {
+  AWS_BEDROCK_REGIONS: "us-east-1,us-west-2",
+  METRICS_PORT: String(metricsPort),
+});
+
+/** The admission gauges of the gateway's metrics: `aegis_bedrock_calls_running us-east-1` → value. */
+async function admissionGauges(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const gauges = new Map<string, number>();
+  for (const match of text.matchAll(/^(aegis_bedrock_calls_\w+)\{region="([\w-]+)"\} (\d+)$/gm))
+    gauges.set(`${match[1]} ${match[2]}`, Number(match[3]));
+  return gauges;
+}
 
 /** Until the primary's slots are all held and the second region is idle again (at most 12 s). */
 async function untilOnlyPrimaryHangs(): Promise<void> {
   const deadline = performance.now() + 12_000;
   while (performance.now() < deadline) {
-    const health = (await (await fetch(`http://127.0.0.1:${regionsPort}/health`)).json()) as {
-      bedrock?: { waiting: number; regions: Record<string, { running: number }> };
-    };
-    // A gateway without the per-region load (OVERLOAD_MAIN): its queue's wait is over after queueTimeout.
-    if (health.bedrock === undefined) {
+    const gauges = await admissionGauges();
+    // A gateway without the per-region gauges (OVERLOAD_MAIN): its queue's wait is over after queueTimeout.
+    if (gauges.size === 0) {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       return;
     }
-    const { waiting, regions } = health.bedrock;
-    if (regions["us-east-1"]?.running === limit && regions["us-west-2"]?.running === 0 && waiting === 0)
+    const waiting =
+      (gauges.get("aegis_bedrock_calls_waiting us-east-1") ?? 0) +
+      (gauges.get("aegis_bedrock_calls_waiting us-west-2") ?? 0);
+    if (
+      gauges.get("aegis_bedrock_calls_running us-east-1") === limit &&
+      gauges.get("aegis_bedrock_calls_running us-west-2") === 0 &&
+      waiting === 0
+    )
       return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

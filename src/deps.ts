@@ -62,6 +62,7 @@ export function createDeps(
   // bring its own (a call that names none passes unchanged).
   const guarded = withGuardrail(admitted, guardrailPolicyOf(config));
   const { telemetry, tracing } = observability;
+  telemetry.watchAdmission(() => admitted.loadByRegion());
   return {
     bedrock: observedRuntime(guarded, telemetry, tracing, config.region),
     bedrockCalls: admitted,

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
 import { chat, chatRequest, type DialectName, errorTypeOf, streamErrorOf } from "./helpers/dialect-calls.js";
 import { emulatorEnvironment, type RunningGateway, startGateway } from "./helpers/gateway.js";
+import { freeLoopbackPort } from "./helpers/redis-server.js";
 import { startMain } from "./helpers/spawn.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -80,7 +81,11 @@ describe("admission per region", () => {
   it.each(["openai", "anthropic"] as const)(
     "%s: every region full, queues included: refused at once with retry-after; a waiting call is refused after its wait",
     async (dialect) => {
-      gateway = await startGateway(emulator, twoRegions(1, 1, "300ms"));
+      const metricsPort = await freeLoopbackPort();
+      gateway = await startGateway(emulator, {
+        ...twoRegions(1, 1, "300ms"),
+        METRICS_PORT: String(metricsPort),
+      });
       const url = gateway.url;
       emulator.stallRegion("us-east-1", 1_500);
       emulator.stallRegion("us-west-2", 1_500);
@@ -90,15 +95,16 @@ describe("admission per region", () => {
       // No free slot anywhere: calls wait, each with a place in the shortest queue.
       const queued = [chat(url, dialect, "queued one"), chat(url, dialect, "queued two")];
       await waitFor(() => gateway?.deps.bedrockCalls?.load().waiting === 2);
-      const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
-      expect(health).toEqual({
-        status: "ok",
-        bedrock: {
-          running: 2,
-          waiting: 2,
-          regions: { "us-east-1": { running: 1, waiting: 1 }, "us-west-2": { running: 1, waiting: 1 } },
-        },
-      });
+      // The operator sees it per region in the metrics (the public /health says nothing about load).
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const admission = metrics.split("\n").filter((line) => line.startsWith("aegis_bedrock_calls_"));
+      expect(admission.sort()).toEqual([
+        'aegis_bedrock_calls_running{region="us-east-1"} 1',
+        'aegis_bedrock_calls_running{region="us-west-2"} 1',
+        'aegis_bedrock_calls_waiting{region="us-east-1"} 1',
+        'aegis_bedrock_calls_waiting{region="us-west-2"} 1',
+      ]);
+      expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
 
       // Every queue is full: refused at once, in the dialect, with retry-after.
       const refused = await chat(url, dialect, "refused");

@@ -461,10 +461,10 @@ describe("models and health", () => {
     }
   });
 
-  it("answers /health without touching Bedrock", async () => {
+  it("answers /health without touching Bedrock, and says nothing about its load", async () => {
     const before = stack.emulator.requests.length;
     const response = await fetch(`${stack.gateway.url}/health`);
-    expect(await response.json()).toMatchObject({ status: "ok" });
+    expect(await response.json()).toEqual({ status: "ok" });
     expect(stack.emulator.requests.length).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ModelLabels } from "./model-labels.js";
-import type { Telemetry } from "./telemetry.js";
+import type { RegionLoad, Telemetry } from "./telemetry.js";
 
 /** Seconds: from a fast non-streamed answer to a long generation. */
 const durationBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -89,6 +89,30 @@ export async function prometheusTelemetry(models: ModelLabels): Promise<Promethe
     registers,
   });
 
+  // Read when scraped, from the admission slots themselves: nothing is counted on the request path.
+  let admission: () => Record<string, RegionLoad> = () => ({});
+  const admissionGauge = (name: string, help: string, field: keyof RegionLoad) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: ["region"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [region, load] of Object.entries(admission())) this.set({ region }, load[field]);
+      },
+    });
+  admissionGauge(
+    "aegis_bedrock_calls_running",
+    "Bedrock calls holding one of the region's admission slots (BEDROCK_MAX_CONCURRENT_CALLS), by region.",
+    "running",
+  );
+  admissionGauge(
+    "aegis_bedrock_calls_waiting",
+    "Calls waiting for an admission slot, by region (a call waits in one region's queue).",
+    "waiting",
+  );
+
   // Known exception names only, so a label cannot carry arbitrary text.
   const exceptionLabel = (name: string) => (/^[A-Za-z]{1,64}$/.test(name) ? name : "other");
 
@@ -124,5 +148,8 @@ export async function prometheusTelemetry(models: ModelLabels): Promise<Promethe
     },
     downloadRefused: (reason) => refusals.inc({ reason }),
     authenticationFailed: (reason) => authFailures.inc({ reason }),
+    watchAdmission(loadByRegion) {
+      admission = loadByRegion;
+    },
   };
 }

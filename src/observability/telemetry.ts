@@ -1,5 +1,11 @@
 import type { Exchange } from "./exchange.js";
 
+/** Bedrock calls holding an admission slot, and calls waiting for one, of one region. */
+export interface RegionLoad {
+  running: number;
+  waiting: number;
+}
+
 /** One finished Bedrock call, as the metrics count it. */
 export interface BedrockCall {
   operation: "Converse" | "ConverseStream" | "InvokeModel" | "CountTokens";
@@ -32,6 +38,8 @@ export interface Telemetry {
   /** A user-supplied URL the guarded fetcher refused; `reason` is one of a few fixed words. */
   downloadRefused(reason: string): void;
   authenticationFailed(reason: string): void;
+  /** Where to read the admission load per region when the metrics are read (not on the request path). */
+  watchAdmission(loadByRegion: () => Record<string, RegionLoad>): void;
 }
 
 export const noTelemetry: Telemetry = {
@@ -42,6 +50,7 @@ export const noTelemetry: Telemetry = {
   bedrockCall() {},
   downloadRefused() {},
   authenticationFailed() {},
+  watchAdmission() {},
 };
 
 /** Every sink hears every event. */
@@ -69,6 +78,9 @@ export function allOf(sinks: Telemetry[]): Telemetry {
     },
     authenticationFailed: (reason) => {
       for (const sink of sinks) sink.authenticationFailed(reason);
+    },
+    watchAdmission: (loadByRegion) => {
+      for (const sink of sinks) sink.watchAdmission(loadByRegion);
     },
   };
 }
