@@ -3,6 +3,7 @@ import { ConverseStreamOutput$ } from "@aws-sdk/client-bedrock-runtime";
 import { NormalizedSchema } from "@smithy/core/schema";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import type { BufferedEvents } from "../buffered-events.js";
 import type { StreamObserver } from "../transport.js";
 import { type BlobPlan, blobPlan, decodeBlobs } from "./blobs.js";
 import { type EventFrame, readEventFrame } from "./event-frame.js";
@@ -69,19 +70,23 @@ export function converseEvents(
   body: AsyncIterable<Uint8Array>,
   stoppedEarly: () => void = () => {},
   observer?: StreamObserver,
-): AsyncIterableIterator<ConverseStreamOutput> {
+): AsyncIterableIterator<ConverseStreamOutput> & BufferedEvents<ConverseStreamOutput> {
   return new ConverseEvents(body[Symbol.asyncIterator](), stoppedEarly, observer);
 }
 
 /**
  * An iterator written out rather than an async generator: an event whose frame is already buffered (most
- * events: one network read carries several) is handed out in an already-resolved promise, where a generator's
- * yield costs an await and several microtasks; frames are decoded one at a time, as the consumer asks, so an
- * exception frame is thrown only after the events before it.
+ * events: one network read carries several) is handed out synchronously by `nextBuffered()`, or by `next()`
+ * in an already-resolved promise, where a generator's yield costs an await and several microtasks; frames are
+ * decoded one at a time, as the consumer asks, so an exception frame is thrown only after the events before it.
  */
-class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
+class ConverseEvents
+  implements AsyncIterableIterator<ConverseStreamOutput>, BufferedEvents<ConverseStreamOutput>
+{
   private pending: Buffer = empty;
   private ended = false;
+  /** A failure met by `nextBuffered()`, which never throws: the next `next()` rejects with it. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly body: AsyncIterator<Uint8Array>,
@@ -94,6 +99,7 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
   }
 
   next(): Promise<IteratorResult<ConverseStreamOutput>> {
+    if (this.failure) return Promise.reject(this.fail(this.failure.error));
     if (this.ended) return Promise.resolve({ done: true, value: undefined });
     let event: ConverseStreamOutput | undefined;
     try {
@@ -102,6 +108,19 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
       return Promise.reject(this.fail(error));
     }
     return event ? Promise.resolve(this.handOut(event)) : this.read();
+  }
+
+  nextBuffered(): ConverseStreamOutput | undefined {
+    if (this.ended || this.failure) return undefined;
+    let event: ConverseStreamOutput | undefined;
+    try {
+      event = this.buffered();
+    } catch (error) {
+      this.failure = { error };
+      return undefined;
+    }
+    if (event) this.observer?.event(event);
+    return event;
   }
 
   return(): Promise<IteratorResult<ConverseStreamOutput>> {
