@@ -36,15 +36,36 @@ function codecFrame(bytes: Buffer): EventFrame {
 const parsed = (payload: string): Record<string, unknown> =>
   payload === "" ? {} : (JSON.parse(payload) as Record<string, unknown>);
 
+/**
+ * The SDK's event object: `{ [eventType]: value }`, spelt out for the events of every stream, whose objects
+ * are then built from a literal (a computed key costs a slower path on each event).
+ */
+function eventOf(eventType: string, value: unknown): ConverseStreamOutput {
+  switch (eventType) {
+    case "contentBlockDelta":
+      return { contentBlockDelta: value } as ConverseStreamOutput;
+    case "messageStart":
+      return { messageStart: value } as ConverseStreamOutput;
+    case "contentBlockStart":
+      return { contentBlockStart: value } as ConverseStreamOutput;
+    case "contentBlockStop":
+      return { contentBlockStop: value } as ConverseStreamOutput;
+    case "messageStop":
+      return { messageStop: value } as ConverseStreamOutput;
+    case "metadata":
+      return { metadata: value } as ConverseStreamOutput;
+    default:
+      return { [eventType]: value } as unknown as ConverseStreamOutput;
+  }
+}
+
 /** One decoded frame → the SDK's event object, nothing (unknown event), or a thrown exception. */
 function toEvent({ headers, payload }: EventFrame): ConverseStreamOutput | undefined {
   const messageType = headers[":message-type"];
   if (messageType === "event") {
     const eventType = headers[":event-type"] ?? "";
     if (!eventPlans.has(eventType)) return undefined;
-    return {
-      [eventType]: decodeBlobs(parsed(payload), eventPlans.get(eventType)),
-    } as unknown as ConverseStreamOutput;
+    return eventOf(eventType, decodeBlobs(parsed(payload), eventPlans.get(eventType)));
   }
   if (messageType === "exception") {
     const member = headers[":exception-type"] ?? "UnknownError";
@@ -83,7 +104,9 @@ export function converseEvents(
 class ConverseEvents
   implements AsyncIterableIterator<ConverseStreamOutput>, BufferedEvents<ConverseStreamOutput>
 {
+  /** Bytes read and not yet decoded start at `offset` (frames are read in place, not sliced off). */
   private pending: Buffer = empty;
+  private offset = 0;
   private ended = false;
   /** A failure met by `nextBuffered()`, which never throws: the next `next()` rejects with it. */
   private failure: { error: unknown } | undefined;
@@ -134,12 +157,17 @@ class ConverseEvents
 
   /** The next event among the bytes already read, if a whole frame of one is there. */
   private buffered(): ConverseStreamOutput | undefined {
-    while (this.pending.length >= 4) {
-      const length = this.pending.readUInt32BE(0);
-      if (this.pending.length < length) return undefined;
-      const bytes = this.pending.subarray(0, length);
-      const frame = readEventFrame(bytes) ?? codecFrame(bytes);
-      this.pending = this.pending.length === length ? empty : this.pending.subarray(length);
+    while (this.pending.length - this.offset >= 4) {
+      const start = this.offset;
+      const length = this.pending.readUInt32BE(start);
+      if (this.pending.length - start < length) return undefined;
+      const frame =
+        readEventFrame(this.pending, start) ?? codecFrame(this.pending.subarray(start, start + length));
+      this.offset = start + length;
+      if (this.offset === this.pending.length) {
+        this.pending = empty;
+        this.offset = 0;
+      }
       const event = toEvent(frame);
       if (event) return event;
     }
@@ -153,7 +181,7 @@ class ConverseEvents
         const chunk = await this.body.next();
         if (this.ended) return { done: true, value: undefined };
         if (chunk.done) {
-          if (this.pending.length > 0) throw new Error("Truncated event message received.");
+          if (this.pending.length > this.offset) throw new Error("Truncated event message received.");
           this.ended = true;
           this.observer?.end(undefined);
           return { done: true, value: undefined };
@@ -161,7 +189,9 @@ class ConverseEvents
         const bytes = Buffer.isBuffer(chunk.value)
           ? chunk.value
           : Buffer.from(chunk.value.buffer, chunk.value.byteOffset, chunk.value.byteLength);
-        this.pending = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+        this.pending =
+          this.pending.length === 0 ? bytes : Buffer.concat([this.pending.subarray(this.offset), bytes]);
+        this.offset = 0;
         const event = this.buffered();
         if (event) return this.handOut(event);
       }
