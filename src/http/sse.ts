@@ -24,8 +24,11 @@ export interface SseFrames<T> {
   failed(error: unknown): string | undefined | Promise<string | undefined>;
 }
 
-/** Frames gathered past this many characters leave at once rather than with the rest of their read. */
-const flushAt = 16_384;
+/**
+ * Frames gathered past this many characters leave at once rather than with the rest of their read. A read
+ * from Bedrock is at most 64 KiB, so this only bounds a read of unusually many small events.
+ */
+const flushAt = 65_536;
 
 /**
  * Writes the SSE frames of a stream of events to the socket as they are produced, waiting for the socket to
