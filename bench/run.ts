@@ -55,7 +55,10 @@ const gatewayCpu = twoCores ? 0 : undefined;
 const loadCpu = twoCores ? 1 : undefined;
 if (twoCores) execFileSync("taskset", ["-cp", String(loadCpu), String(process.pid)], { stdio: "ignore" });
 
-const emulatorUrl = "http://127.0.0.1:4311";
+// BENCH_PORT_BASE moves the emulator (this port) and the gateways (the next ones) off the defaults, so two
+// runs on one machine never answer each other's load.
+const portBase = Number(process.env.BENCH_PORT_BASE ?? 4311);
+const emulatorUrl = `http://127.0.0.1:${portBase}`;
 const question = "Tell me about the gateway @@deltas:8";
 const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: question }] }] });
 const signedPost = (path: string, body: string) => signedAt(emulatorUrl, path, body);
@@ -223,7 +226,7 @@ async function main() {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
   const emulator = await startNode(
     "dist/emulator/main.js",
-    { EMULATOR_PORT: "4311" },
+    { EMULATOR_PORT: String(portBase) },
     `${emulatorUrl}/__emulator/stats`,
     loadCpu,
   );
@@ -234,7 +237,7 @@ async function main() {
   let peerEmulator: Service | undefined;
   try {
     for (const [index, transport] of transports.entries()) {
-      gateways.push(await startGateway(transport, 4312 + index));
+      gateways.push(await startGateway(transport, portBase + 1 + index));
     }
     if (peer === "portkey") {
       installPeer();
