@@ -15,7 +15,8 @@
  * BENCH_PEER (portkey, the default: Portkey's open-source gateway as a column of the chat cells, see
  * bench/peer.ts; none to leave it out), BENCH_PEER_WARMUP (20 s of load before its first cell),
  * BENCH_SWEEP_DELTAS (1,8,32,100: streams of that many deltas on both routes through every lean gateway, at
- * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip).
+ * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip),
+ * BENCH_PORT_BASE (4311: the emulator's port; the gateways take the next ones).
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
