@@ -14,8 +14,9 @@
  * BENCH_GATEWAY_ENV (JSON object of extra gateway environment variables),
  * BENCH_PEER (portkey, the default: Portkey's open-source gateway as a column of the chat cells, see
  * bench/peer.ts; none to leave it out), BENCH_PEER_WARMUP (20 s of load before its first cell),
- * BENCH_SWEEP_DELTAS (1,8,32,100: streams of that many deltas on both routes, lean transport, at
- * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip).
+ * BENCH_SWEEP_DELTAS (1,8,32,100: streams of that many deltas on both routes through every lean gateway, at
+ * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip),
+ * BENCH_PORT_BASE (4311: the emulator's port; the gateways take the next ones).
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -55,7 +56,10 @@ const gatewayCpu = twoCores ? 0 : undefined;
 const loadCpu = twoCores ? 1 : undefined;
 if (twoCores) execFileSync("taskset", ["-cp", String(loadCpu), String(process.pid)], { stdio: "ignore" });
 
-const emulatorUrl = "http://127.0.0.1:4311";
+// BENCH_PORT_BASE moves the emulator (this port) and the gateways (the next ones) off the defaults, so two
+// runs on one machine never answer each other's load.
+const portBase = Number(process.env.BENCH_PORT_BASE ?? 4311);
+const emulatorUrl = `http://127.0.0.1:${portBase}`;
 const question = "Tell me about the gateway @@deltas:8";
 const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: question }] }] });
 const signedPost = (path: string, body: string) => signedAt(emulatorUrl, path, body);
@@ -158,8 +162,11 @@ interface Gateway {
   port: number;
 }
 
-/** Streams of `deltas` deltas through one gateway on both routes, for the per-delta cost. */
-async function sweep(gateway: Gateway): Promise<SweepPoint[]> {
+/**
+ * Streams of each delta count on both routes, for the per-delta cost: through every lean gateway of the run
+ * (an A/B of two builds or settings gets a sweep each), cell by cell in turn so noise falls on all alike.
+ */
+async function sweep(sweeping: Gateway[]): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
   const routes = [
     { route: "chat", path: "/v1/chat/completions", body: (text: string) => chatBody(true, text) },
@@ -167,20 +174,23 @@ async function sweep(gateway: Gateway): Promise<SweepPoint[]> {
   ];
   for (const { route, path, body } of routes) {
     for (const deltas of sweepDeltas) {
-      const target: Target = {
-        url: `http://127.0.0.1:${gateway.port}${path}`,
-        headers: { "content-type": "application/json", authorization: "Bearer bench" },
-        body: body(`${"word ".repeat(Math.max(deltas, 8))}@@deltas:${deltas}`),
-      };
-      await load(target, 8, 1);
-      const measured = await measureGateway(gateway, target, sweepConcurrency);
-      points.push({
-        route,
-        deltas,
-        cpuPerRequest: measured.cpuPerRequest,
-        rps: measured.result.requests.average,
-        errors: measured.result.non2xx + measured.result.errors,
-      });
+      for (const gateway of sweeping) {
+        const target: Target = {
+          url: `http://127.0.0.1:${gateway.port}${path}`,
+          headers: { "content-type": "application/json", authorization: "Bearer bench" },
+          body: body(`${"word ".repeat(Math.max(deltas, 8))}@@deltas:${deltas}`),
+        };
+        await load(target, 8, 1);
+        const measured = await measureGateway(gateway, target, sweepConcurrency);
+        points.push({
+          target: `aegis ${gateway.transport}`,
+          route,
+          deltas,
+          cpuPerRequest: measured.cpuPerRequest,
+          rps: measured.result.requests.average,
+          errors: measured.result.non2xx + measured.result.errors,
+        });
+      }
     }
   }
   return points;
@@ -217,7 +227,7 @@ async function main() {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
   const emulator = await startNode(
     "dist/emulator/main.js",
-    { EMULATOR_PORT: "4311" },
+    { EMULATOR_PORT: String(portBase) },
     `${emulatorUrl}/__emulator/stats`,
     loadCpu,
   );
@@ -228,7 +238,7 @@ async function main() {
   let peerEmulator: Service | undefined;
   try {
     for (const [index, transport] of transports.entries()) {
-      gateways.push(await startGateway(transport, 4312 + index));
+      gateways.push(await startGateway(transport, portBase + 1 + index));
     }
     if (peer === "portkey") {
       installPeer();
@@ -314,8 +324,8 @@ async function main() {
         }
       }
     }
-    const lean = gateways.find((gateway) => gateway.transport === "lean") ?? gateways[0];
-    if (lean && sweepDeltas.length > 1) sweepPoints = await sweep(lean);
+    const lean = gateways.filter((gateway) => gateway.transport.startsWith("lean"));
+    if (lean.length > 0 && sweepDeltas.length > 1) sweepPoints = await sweep(lean);
   } finally {
     for (const gateway of gateways) await gateway.service.stop();
     await peerGateway?.service.stop();

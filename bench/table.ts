@@ -85,6 +85,8 @@ export function printRatios(rows: Row[]): void {
 }
 
 export interface SweepPoint {
+  /** The gateway, as in the main table (`aegis lean`, `aegis lean+main=…`). */
+  target: string;
   route: string;
   deltas: number;
   /** Gateway CPU milliseconds per request. */
@@ -106,18 +108,22 @@ function linearFit(points: SweepPoint[]): { slope: number; intercept: number } {
 
 /** The delta-count sweep: CPU per request against deltas; the slope is the cost of one delta. */
 export function printSweep(points: SweepPoint[], concurrency: number): void {
-  console.log(`\nStreams by delta count (lean transport, c=${concurrency}):\n`);
-  console.log("| route | deltas | req/s | errors | gateway CPU µs/req |");
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log(`\nStreams by delta count (c=${concurrency}):\n`);
+  console.log("| target | route | deltas | req/s | errors | gateway CPU µs/req |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   for (const p of points) {
     console.log(
-      `| ${p.route} | ${p.deltas} | ${p.rps.toFixed(0)} | ${p.errors} | ${(p.cpuPerRequest * 1000).toFixed(0)} |`,
+      `| ${p.target} | ${p.route} | ${p.deltas} | ${p.rps.toFixed(0)} | ${p.errors} | ${(p.cpuPerRequest * 1000).toFixed(0)} |`,
     );
   }
-  console.log("\n| route | CPU per delta µs (slope) | CPU per stream µs (intercept) |");
-  console.log("| --- | --- | --- |");
-  for (const route of [...new Set(points.map((p) => p.route))]) {
-    const { slope, intercept } = linearFit(points.filter((p) => p.route === route));
-    console.log(`| ${route} | ${(slope * 1000).toFixed(2)} | ${(intercept * 1000).toFixed(0)} |`);
+  console.log("\n| target | route | CPU per delta µs (slope) | CPU per stream µs (intercept) |");
+  console.log("| --- | --- | --- | --- |");
+  for (const target of [...new Set(points.map((p) => p.target))]) {
+    for (const route of [...new Set(points.map((p) => p.route))]) {
+      const { slope, intercept } = linearFit(points.filter((p) => p.target === target && p.route === route));
+      console.log(
+        `| ${target} | ${route} | ${(slope * 1000).toFixed(2)} | ${(intercept * 1000).toFixed(0)} |`,
+      );
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
+import { type BufferedEvents, canTakeBuffered } from "./buffered-events.js";
 import type { CallWatch } from "./call-watch.js";
 import type { StreamObserver } from "./transport.js";
 
@@ -14,7 +15,9 @@ const over: IteratorResult<ConverseStreamOutput> = { done: true, value: undefine
  * re-armed with refresh(), and one listener for a cut, where a generator and a race cost a timer, a listener
  * and several promises per event, nearly all of a stream's work in the gateway.
  */
-export class WatchedEvents implements AsyncIterableIterator<ConverseStreamOutput> {
+export class WatchedEvents
+  implements AsyncIterableIterator<ConverseStreamOutput>, BufferedEvents<ConverseStreamOutput>
+{
   private readonly inner: AsyncIterator<ConverseStreamOutput>;
   private timer: NodeJS.Timeout | undefined;
   private waiting = false;
@@ -66,6 +69,14 @@ export class WatchedEvents implements AsyncIterableIterator<ConverseStreamOutput
         },
       );
     });
+  }
+
+  /** An event already in hand: nobody waits for Bedrock, so the silence clock is not involved. */
+  nextBuffered(): ConverseStreamOutput | undefined {
+    if (this.ended || this.waiting || this.watch.reason || !canTakeBuffered(this.inner)) return undefined;
+    const event = this.inner.nextBuffered();
+    if (event !== undefined) this.observer.event(event);
+    return event;
   }
 
   return(): Promise<IteratorResult<ConverseStreamOutput>> {

@@ -52,4 +52,24 @@ describe("readEventFrame", () => {
     expect(readEventFrame(whole.subarray(0, whole.length - 1))).toBeUndefined();
     expect(readEventFrame(whole.subarray(0, 10))).toBeUndefined();
   });
+
+  it("reads a frame where it starts among others, and near misses of the headers every frame repeats", () => {
+    // Same lengths as ":event-type", "contentBlockDelta", "application/json" and "event", one byte off.
+    const nearMisses: MessageHeaders = {
+      ":message-type": { type: "string", value: "evenu" },
+      ":event-typf": { type: "string", value: "contentBlockDeltb" },
+      ":content-type": { type: "string", value: "application/jsoo" },
+    };
+    const first = Buffer.from(codec.encode({ headers, body: fromUtf8('{"a":1}') }));
+    const second = Buffer.from(codec.encode({ headers: nearMisses, body: fromUtf8('{"b":2}') }));
+    const both = Buffer.concat([first, second]);
+    expect(readEventFrame(both, 0)).toEqual(readEventFrame(first));
+    expect(readEventFrame(both, first.length)).toEqual({
+      headers: stringHeaders(codec.decode(second).headers),
+      payload: '{"b":2}',
+    });
+    expect(readEventFrame(both, first.length)?.headers).toEqual(stringHeaders(nearMisses));
+    // A frame cut short at the end of the buffer is refused.
+    expect(readEventFrame(both.subarray(0, both.length - 1), first.length)).toBeUndefined();
+  });
 });

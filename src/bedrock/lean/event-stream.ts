@@ -3,6 +3,7 @@ import { ConverseStreamOutput$ } from "@aws-sdk/client-bedrock-runtime";
 import { NormalizedSchema } from "@smithy/core/schema";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import type { BufferedEvents } from "../buffered-events.js";
 import type { StreamObserver } from "../transport.js";
 import { type BlobPlan, blobPlan, decodeBlobs } from "./blobs.js";
 import { type EventFrame, readEventFrame } from "./event-frame.js";
@@ -35,15 +36,36 @@ function codecFrame(bytes: Buffer): EventFrame {
 const parsed = (payload: string): Record<string, unknown> =>
   payload === "" ? {} : (JSON.parse(payload) as Record<string, unknown>);
 
+/**
+ * The SDK's event object: `{ [eventType]: value }`, spelt out for the events of every stream, whose objects
+ * are then built from a literal (a computed key costs a slower path on each event).
+ */
+function eventOf(eventType: string, value: unknown): ConverseStreamOutput {
+  switch (eventType) {
+    case "contentBlockDelta":
+      return { contentBlockDelta: value } as ConverseStreamOutput;
+    case "messageStart":
+      return { messageStart: value } as ConverseStreamOutput;
+    case "contentBlockStart":
+      return { contentBlockStart: value } as ConverseStreamOutput;
+    case "contentBlockStop":
+      return { contentBlockStop: value } as ConverseStreamOutput;
+    case "messageStop":
+      return { messageStop: value } as ConverseStreamOutput;
+    case "metadata":
+      return { metadata: value } as ConverseStreamOutput;
+    default:
+      return { [eventType]: value } as unknown as ConverseStreamOutput;
+  }
+}
+
 /** One decoded frame → the SDK's event object, nothing (unknown event), or a thrown exception. */
 function toEvent({ headers, payload }: EventFrame): ConverseStreamOutput | undefined {
   const messageType = headers[":message-type"];
   if (messageType === "event") {
     const eventType = headers[":event-type"] ?? "";
     if (!eventPlans.has(eventType)) return undefined;
-    return {
-      [eventType]: decodeBlobs(parsed(payload), eventPlans.get(eventType)),
-    } as unknown as ConverseStreamOutput;
+    return eventOf(eventType, decodeBlobs(parsed(payload), eventPlans.get(eventType)));
   }
   if (messageType === "exception") {
     const member = headers[":exception-type"] ?? "UnknownError";
@@ -69,19 +91,25 @@ export function converseEvents(
   body: AsyncIterable<Uint8Array>,
   stoppedEarly: () => void = () => {},
   observer?: StreamObserver,
-): AsyncIterableIterator<ConverseStreamOutput> {
+): AsyncIterableIterator<ConverseStreamOutput> & BufferedEvents<ConverseStreamOutput> {
   return new ConverseEvents(body[Symbol.asyncIterator](), stoppedEarly, observer);
 }
 
 /**
  * An iterator written out rather than an async generator: an event whose frame is already buffered (most
- * events: one network read carries several) is handed out in an already-resolved promise, where a generator's
- * yield costs an await and several microtasks; frames are decoded one at a time, as the consumer asks, so an
- * exception frame is thrown only after the events before it.
+ * events: one network read carries several) is handed out synchronously by `nextBuffered()`, or by `next()`
+ * in an already-resolved promise, where a generator's yield costs an await and several microtasks; frames are
+ * decoded one at a time, as the consumer asks, so an exception frame is thrown only after the events before it.
  */
-class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
+class ConverseEvents
+  implements AsyncIterableIterator<ConverseStreamOutput>, BufferedEvents<ConverseStreamOutput>
+{
+  /** Bytes read and not yet decoded start at `offset` (frames are read in place, not sliced off). */
   private pending: Buffer = empty;
+  private offset = 0;
   private ended = false;
+  /** A failure met by `nextBuffered()`, which never throws: the next `next()` rejects with it. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly body: AsyncIterator<Uint8Array>,
@@ -94,6 +122,7 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
   }
 
   next(): Promise<IteratorResult<ConverseStreamOutput>> {
+    if (this.failure) return Promise.reject(this.fail(this.failure.error));
     if (this.ended) return Promise.resolve({ done: true, value: undefined });
     let event: ConverseStreamOutput | undefined;
     try {
@@ -102,6 +131,19 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
       return Promise.reject(this.fail(error));
     }
     return event ? Promise.resolve(this.handOut(event)) : this.read();
+  }
+
+  nextBuffered(): ConverseStreamOutput | undefined {
+    if (this.ended || this.failure) return undefined;
+    let event: ConverseStreamOutput | undefined;
+    try {
+      event = this.buffered();
+    } catch (error) {
+      this.failure = { error };
+      return undefined;
+    }
+    if (event) this.observer?.event(event);
+    return event;
   }
 
   return(): Promise<IteratorResult<ConverseStreamOutput>> {
@@ -115,12 +157,17 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
 
   /** The next event among the bytes already read, if a whole frame of one is there. */
   private buffered(): ConverseStreamOutput | undefined {
-    while (this.pending.length >= 4) {
-      const length = this.pending.readUInt32BE(0);
-      if (this.pending.length < length) return undefined;
-      const bytes = this.pending.subarray(0, length);
-      const frame = readEventFrame(bytes) ?? codecFrame(bytes);
-      this.pending = this.pending.length === length ? empty : this.pending.subarray(length);
+    while (this.pending.length - this.offset >= 4) {
+      const start = this.offset;
+      const length = this.pending.readUInt32BE(start);
+      if (this.pending.length - start < length) return undefined;
+      const frame =
+        readEventFrame(this.pending, start) ?? codecFrame(this.pending.subarray(start, start + length));
+      this.offset = start + length;
+      if (this.offset === this.pending.length) {
+        this.pending = empty;
+        this.offset = 0;
+      }
       const event = toEvent(frame);
       if (event) return event;
     }
@@ -134,7 +181,7 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
         const chunk = await this.body.next();
         if (this.ended) return { done: true, value: undefined };
         if (chunk.done) {
-          if (this.pending.length > 0) throw new Error("Truncated event message received.");
+          if (this.pending.length > this.offset) throw new Error("Truncated event message received.");
           this.ended = true;
           this.observer?.end(undefined);
           return { done: true, value: undefined };
@@ -142,7 +189,9 @@ class ConverseEvents implements AsyncIterableIterator<ConverseStreamOutput> {
         const bytes = Buffer.isBuffer(chunk.value)
           ? chunk.value
           : Buffer.from(chunk.value.buffer, chunk.value.byteOffset, chunk.value.byteLength);
-        this.pending = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+        this.pending =
+          this.pending.length === 0 ? bytes : Buffer.concat([this.pending.subarray(this.offset), bytes]);
+        this.offset = 0;
         const event = this.buffered();
         if (event) return this.handOut(event);
       }
