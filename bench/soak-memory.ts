@@ -80,7 +80,8 @@ async function probe(): Promise<Probe> {
     await new Promise((resolve) => setTimeout(resolve, 50));
     let lines: string[] = [];
     try {
-      lines = readFileSync(probeFile, "utf8").trim().split("\n");
+      // Whole lines only: the probe may be between creating the file and writing its line.
+      lines = readFileSync(probeFile, "utf8").split("\n").slice(0, -1);
     } catch {
       // Not written yet.
     }
