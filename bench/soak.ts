@@ -5,7 +5,9 @@
  * is asked every 20 ms and the gateway's RSS sampled every 50 ms; its event-loop delay comes from its own
  * Prometheus listener (METRICS_PORT: prom-client's `nodejs_eventloop_lag_p99_seconds` and `_max_seconds`).
  * The admission limit is raised to the number of streams, so all of them are open at once.
- *   SOAK_STREAMS (1000), SOAK_DELTA_MS (250: the time between two of a stream's 8 deltas)
+ *   SOAK_STREAMS (1000), SOAK_DELTA_MS (250: the time between two of a stream's 8 deltas), SOAK_GATEWAY (lean: a
+ *   gateway spec of bench/signed.ts, e.g. `lean+main=/tmp/base/main.js` or `lean+node=--max-semi-space-size=2`;
+ *   bench/soak-ab.sh compares several, repeated)
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -16,6 +18,7 @@ import { rssMiB, startGateway } from "./processes.js";
 
 const streams = Number(process.env.SOAK_STREAMS ?? 1000);
 const deltaMs = Number(process.env.SOAK_DELTA_MS ?? 250);
+const gatewaySpec = process.env.SOAK_GATEWAY ?? "lean";
 const twoCores = cpus().length >= 2;
 if (twoCores) {
   try {
@@ -99,14 +102,14 @@ const emulator = await startEmulator({ host: "127.0.0.1", port: 0, keepRequests:
 const port = await freeLoopbackPort();
 const metricsPort = await freeLoopbackPort();
 const gateway = await startGateway(
-  `lean+METRICS_PORT=${metricsPort}+BEDROCK_MAX_CONCURRENT_CALLS=${streams}`,
+  `${gatewaySpec}+METRICS_PORT=${metricsPort}+BEDROCK_MAX_CONCURRENT_CALLS=${streams}`,
   port,
   emulator.url,
   twoCores ? 0 : undefined,
 );
 
 console.log(
-  `\nSoak: ${streams} concurrent streams per dialect, 8 deltas ${deltaMs} ms apart, lean transport, ${cpus().length} cores, node ${process.version}\n`,
+  `\nSoak: ${streams} concurrent streams per dialect, 8 deltas ${deltaMs} ms apart, gateway ${gatewaySpec}, ${cpus().length} cores, node ${process.version}\n`,
 );
 console.log(
   "| dialect | streams | complete and in order | errors | wall s | max RSS MiB | RSS after MiB | /health p50 ms | /health p99 ms | event-loop delay p99 ms | max ms |",

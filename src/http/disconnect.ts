@@ -26,7 +26,10 @@ export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
     probe();
     timer = setInterval(probe, probeIntervalMs);
   };
-  response.once("close", () => {
+  // `on`, not `once`: each event comes once here (a response closes once; the socket's end is unhooked when
+  // the response closes), and `once` would wrap every listener in a bound function and a record of its own,
+  // held as long as the stream lasts.
+  response.on("close", () => {
     clearInterval(timer);
     socket.off("end", onClientEnd);
     if (!response.writableFinished) controller.abort();
@@ -34,6 +37,6 @@ export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
   // HTTP/1.0 clients must not be sent a 1xx answer; theirs is left to the write of the answer.
   if (reply.request.raw.httpVersion === "1.0") return controller.signal;
   if (socket.readableEnded) onClientEnd();
-  else socket.once("end", onClientEnd);
+  else socket.on("end", onClientEnd);
   return controller.signal;
 }

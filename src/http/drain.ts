@@ -9,11 +9,14 @@ import { shuttingDown } from "./shutdown.js";
 export function drainOnClose(app: FastifyInstance): void {
   let inFlight = 0;
   let closing = false;
+  // One listener for every response (a response closes once), rather than a closure and a `once` wrapper
+  // held by each for as long as it lasts.
+  const closed = () => {
+    inFlight--;
+  };
   app.addHook("onRequest", async (_request, reply) => {
     inFlight++;
-    reply.raw.once("close", () => {
-      inFlight--;
-    });
+    reply.raw.on("close", closed);
     // A request that arrives on a kept-alive connection while the server drains (Fastify has already set
     // Connection: close on it): refused in the route's dialect, so the client retries elsewhere.
     if (closing) throw shuttingDown();

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { Transform } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { GatewayError } from "../errors.js";
@@ -23,17 +24,17 @@ export function registerInflightBudget(app: FastifyInstance, budget: number): { 
   let held = 0;
 
   /** Bytes charged per response, given back in one piece when it closes. */
-  const charged = new WeakMap<FastifyReply, number>();
+  const charged = new WeakMap<ServerResponse, number>();
+  // One listener for every response (a response closes once), rather than a closure per response.
+  function giveBack(this: ServerResponse) {
+    held -= charged.get(this) ?? 0;
+  }
   const charge = (reply: FastifyReply, bytes: number): boolean => {
     if (held + bytes > budget) return false;
     held += bytes;
-    const before = charged.get(reply);
-    charged.set(reply, (before ?? 0) + bytes);
-    if (before === undefined) {
-      reply.raw.once("close", () => {
-        held -= charged.get(reply) ?? 0;
-      });
-    }
+    const before = charged.get(reply.raw);
+    charged.set(reply.raw, (before ?? 0) + bytes);
+    if (before === undefined) reply.raw.on("close", giveBack);
     return true;
   };
 

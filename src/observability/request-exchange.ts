@@ -101,6 +101,7 @@ export function registerExchange(
     // Byte counts of this response alone: a kept-alive socket has carried earlier ones.
     const socket = request.raw.socket ?? null;
     const written = socket?.bytesWritten ?? 0;
-    reply.raw.once("close", () => finish(request, reply, socket, written));
+    // `on`: a response closes once, and `once` would add a wrapper per request, held as long as a stream lasts.
+    reply.raw.on("close", () => finish(request, reply, socket, written));
   });
 }

@@ -36,10 +36,14 @@ const converseResponsePlan = blobPlan(ConverseResponse$);
 /** Names the caller in Bedrock's logs (CloudTrail); never signed, as the SDK never signs it either. */
 const userAgent = "aegis-gateway (lean Bedrock transport)";
 
-/** The body of a Converse or ConverseStream call: every input member but the model id, which is in the path. */
-function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): string {
+/**
+ * The body of a Converse or ConverseStream call: every input member but the model id, which is in the path.
+ * As bytes: undici holds a request's body until its answer has been read to the end (a stream's whole life),
+ * and a string body is held twice, as the string and as undici's own Buffer copy of it.
+ */
+function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): Buffer {
   const { modelId: _modelId, ...body } = input;
-  return JSON.stringify(body, blobReplacer);
+  return Buffer.from(JSON.stringify(body, blobReplacer));
 }
 
 /** The model id is checked first: encoding an unpaired surrogate would throw a bare URIError (a 500). */
