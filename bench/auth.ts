@@ -39,6 +39,12 @@ function keyStoreWith(key: string, size: number): string {
   return JSON.stringify(entries);
 }
 
+/** Commands Redis has processed so far (INFO stats): round trips, counted without timing noise. */
+function redisCommands(port: number): number {
+  const info = execFileSync("redis-cli", ["-p", String(port), "INFO", "stats"], { encoding: "utf8" });
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 /** Rounds each gateway's time is cut into, the gateways alternated within each round. */
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -178,15 +184,20 @@ async function chatWithAndWithoutKey() {
       errors: 0,
       perRound: [] as number[],
     }));
+    const redisIndex = targets.findIndex((target) => target.env.REDIS_URL !== undefined);
+    let commands = 0;
     // Alternate the gateways in short rounds so drift on a shared machine hits all alike.
     for (let round = 0; round < rounds; round++) {
       for (const [index, target] of targets.entries()) {
         const gateway = gateways[index];
         const total = totals[index];
         if (!gateway || !total) continue;
+        const counted = index === redisIndex ? redisCommands(redis.port) : 0;
         const before = cpuMillis(gateway.pid);
         const result = await run(target.port, seconds / rounds);
         const cpu = cpuMillis(gateway.pid) - before;
+        // Less one: the INFO that read the count before is counted in the one after.
+        if (index === redisIndex) commands += redisCommands(redis.port) - counted - 1;
         total.cpu += cpu;
         total.requests += result.requests.total;
         total.latency += result.latency.average * result.requests.total;
@@ -222,6 +233,11 @@ async function chatWithAndWithoutKey() {
       );
     }
     console.log("(one round's difference is noisy on a shared machine: read the median)");
+    const redisTotal = totals[redisIndex];
+    if (redisTotal)
+      console.log(
+        `\nRedis commands per request with limits in Redis: ${(commands / redisTotal.requests).toFixed(3)} (${commands} for ${redisTotal.requests})`,
+      );
   } finally {
     for (const gateway of gateways) await gateway.stop();
     await emulator.stop();
