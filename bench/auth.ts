@@ -1,6 +1,8 @@
 /**
  * `npm run bench:auth` (also run by `npm run bench`): what authentication costs.
- * 1. One key check in-process: header parsing + salted digest + constant-time compare, in µs.
+ * 1. One key check in-process: header parsing + salted digest + constant-time compare, in µs. Then one
+ *    request's limit updates in-process (slot and rpm, tpm, release with a token correction), in CPU µs:
+ *    counters in memory, in Redis one update at a time, and in Redis through leases.
  * 2. A chat request through a gateway without and with a key (same emulator, same run, alternated),
  *    at concurrency 1: added latency and the gateway's CPU time per request. Also with a 10,000-key store
  *    whose key has rpm, tpm and max_concurrent limits, counted in memory and in Redis (a redis-server
@@ -14,10 +16,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import pino from "pino";
 import { presentedKey } from "../src/auth/credentials.js";
 import { loadKeyVerifier } from "../src/auth/load.js";
 import { loadConfig } from "../src/config/index.js";
+import { SecretBytes } from "../src/config/secret.js";
 import { EMULATOR_CREDENTIALS } from "../src/emulator/server.js";
+import type { LimitCounters } from "../src/limits/counters.js";
+import { leasedCounters } from "../src/limits/leased-counters.js";
+import { memoryCounters } from "../src/limits/memory-counters.js";
+import { redisCounters } from "../src/store/limit-counters.js";
+import { connectRedis } from "../src/store/redis.js";
 import { startRedisServer } from "../test/helpers/redis-server.js";
 import { cpuMillis, startNode } from "./processes.js";
 
@@ -122,6 +131,54 @@ async function keyCheck() {
   console.log("| check | µs |");
   console.log("| --- | --- |");
   for (const [name, value] of rows) console.log(`| ${name} | ${value.toFixed(2)} |`);
+}
+
+/** Median over 9 batches of the process's CPU µs per call of `call` (awaited one after another). */
+async function cpuMicroseconds(call: () => Promise<void>, perBatch: number): Promise<number> {
+  for (let i = 0; i < Math.min(200, perBatch); i++) await call();
+  const results: number[] = [];
+  for (let batch = 0; batch < 9; batch++) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < perBatch; i++) await call();
+    const used = process.cpuUsage(start);
+    results.push((used.user + used.system) / perBatch);
+  }
+  return results.sort((a, b) => a - b)[4] ?? Number.NaN;
+}
+
+/** What the limit updates of one request cost this process, with the bench key's limits. */
+async function limitUpdates() {
+  const slot = { id: "bench:concurrent", max: 64 };
+  const rpm = { id: "bench:rpm", capacity: 10_000_000, cost: 1 };
+  const tpm = { id: "bench:tpm", capacity: 1_000_000_000, cost: 10 };
+  let requests = 0;
+  const request = (counters: LimitCounters) => async () => {
+    const holder = `r${++requests}`;
+    await counters.admit({ ...slot, holder }, [rpm]);
+    await counters.take([tpm]);
+    await counters.release({ id: slot.id, holder }, { bucket: tpm, delta: 20 });
+  };
+  const redis = await startRedisServer();
+  const client = await connectRedis(new SecretBytes(redis.url), pino({ level: "silent" }));
+  if (client.status !== "ready") await new Promise((ready) => client.once("ready", ready));
+  const plain = redisCounters(client, () => {});
+  const leased = leasedCounters(redisCounters(client, () => {}));
+  try {
+    const rows = [
+      ["memory", await cpuMicroseconds(request(memoryCounters()), 20_000)],
+      ["Redis, one update at a time", await cpuMicroseconds(request(plain), 500)],
+      ["Redis through leases", await cpuMicroseconds(request(leased), 20_000)],
+    ] as const;
+    console.log("\nOne request's limit updates in-process (admit, take, release), median of 9 batches:\n");
+    console.log("| counters | CPU µs per request |");
+    console.log("| --- | --- |");
+    for (const [name, value] of rows) console.log(`| ${name} | ${value.toFixed(1)} |`);
+  } finally {
+    await plain.close();
+    await leased.close();
+    client.disconnect();
+    await redis.stop();
+  }
 }
 
 async function chatWithAndWithoutKey() {
@@ -253,6 +310,7 @@ async function chatWithAndWithoutKey() {
 
 async function main() {
   await keyCheck();
+  await limitUpdates();
   if (process.env.BENCH_AUTH_MICRO_ONLY !== "1") await chatWithAndWithoutKey();
 }
 
