@@ -4,7 +4,8 @@ import type { LimitCounters } from "./counters.js";
 import { memoryCounters } from "./memory-counters.js";
 
 /**
- * Redis counters when REDIS_URL is set (ioredis is loaded only then), else this process's memory. With
+ * Redis counters when REDIS_URL is set (ioredis is loaded only then), granting from leases where limits stay
+ * exact (src/limits/leased-counters.ts), else this process's memory. With
  * REDIS_URL_SECRETSMANAGER_SECRET the auth token is read first; failing that rejects with a RedisTokenError.
  */
 export async function limitCountersFor(
@@ -13,10 +14,11 @@ export async function limitCountersFor(
   now: () => number,
 ): Promise<LimitCounters> {
   if (config.REDIS_URL === undefined) return memoryCounters(now);
-  const [{ acquireRedis }, { redisCounters }] = await Promise.all([
+  const [{ acquireRedis }, { redisCounters }, { leasedCounters }] = await Promise.all([
     import("../store/shared-redis.js"),
     import("../store/limit-counters.js"),
+    import("./leased-counters.js"),
   ]);
   const { client, release } = await acquireRedis(config, log);
-  return redisCounters(client, release);
+  return leasedCounters(redisCounters(client, release), now);
 }

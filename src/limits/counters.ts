@@ -11,6 +11,11 @@ export interface BucketSpec {
   id: string;
   capacity: number;
   cost: number;
+  /**
+   * Units to take on top of the cost for the caller to grant later (a lease, src/limits/leased-counters.ts),
+   * taken only when the cost is and the bucket stays at or above `leaseFloor` of its capacity afterwards.
+   */
+  lease?: number;
 }
 
 export interface TakeResult {
@@ -18,7 +23,12 @@ export interface TakeResult {
   allowed: boolean;
   /** Each bucket's level afterwards (possibly fractional, possibly negative after a correction). */
   levels: number[];
+  /** Each bucket's leased units (0 when none was asked for or the bucket was too low to lend). */
+  leased: number[];
 }
+
+/** A bucket lends units only while it keeps at least this share of its capacity: near empty, every grant is exact. */
+export const leaseFloor = 0.2;
 
 /** One of `max` in-flight slots, held by `holder` (unique per request) until released. */
 export interface SlotSpec {
@@ -30,6 +40,8 @@ export interface SlotSpec {
 export interface AdmitResult extends TakeResult {
   /** False when all in-flight slots were taken: then no bucket was charged (and `allowed` is false). */
   slot: boolean;
+  /** Slots still free after this update (0 when refused; `Infinity` without a slot). */
+  free: number;
 }
 
 /** A correction of a bucket by `delta` (negative: gives back), e.g. when a call's real token count is known. */
@@ -40,7 +52,8 @@ export interface Adjustment {
 
 /*
  * Each method is one atomic update, in Redis one round trip: a request with every limit makes three (admit,
- * the tokens take once its body is read, and release with the tokens correction when the response ends).
+ * the tokens take once its body is read, and release with the tokens correction when the response ends),
+ * unless src/limits/leased-counters.ts grants them from what it leased.
  */
 export interface LimitCounters {
   take(buckets: BucketSpec[]): Promise<TakeResult>;
@@ -66,6 +79,12 @@ export function refilled(level: number, elapsedMs: number, capacity: number): nu
 
 /** A request costing more than the whole bucket is let through when the bucket is full, never refused forever. */
 export const needed = (bucket: BucketSpec) => Math.min(bucket.cost, bucket.capacity);
+
+/** The units a bucket at `level` lends besides `bucket`'s cost, when it was charged that cost. */
+export function lent(bucket: BucketSpec, level: number): number {
+  const lease = bucket.lease ?? 0;
+  return lease > 0 && level - bucket.cost - lease >= bucket.capacity * leaseFloor ? lease : 0;
+}
 
 /** Milliseconds until a bucket at `level` holds `amount`. */
 export function msUntil(level: number, amount: number, capacity: number): number {

@@ -2,6 +2,7 @@ import {
   type Adjustment,
   type BucketSpec,
   type LimitCounters,
+  lent,
   needed,
   refilled,
   type TakeResult,
@@ -33,12 +34,16 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
     const time = now();
     const levels = specs.map((spec) => levelOf(spec, time));
     const allowed = specs.every((spec, index) => (levels[index] as number) >= needed(spec));
+    const leased = specs.map(() => 0);
     specs.forEach((spec, index) => {
-      const level = (levels[index] as number) - (allowed ? spec.cost : 0);
+      const before = levels[index] as number;
+      const lease = allowed ? lent(spec, before) : 0;
+      const level = before - (allowed ? spec.cost : 0) - lease;
       levels[index] = level;
+      leased[index] = lease;
       buckets.set(spec.id, { level, at: time });
     });
-    return { allowed, levels };
+    return { allowed, levels, leased };
   }
 
   function adjust({ bucket, delta }: Adjustment) {
@@ -51,15 +56,15 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
       return take(specs);
     },
     async admit(slot, specs) {
-      if (slot === undefined) return { slot: true, ...take(specs) };
+      if (slot === undefined) return { slot: true, free: Number.POSITIVE_INFINITY, ...take(specs) };
       const held = slots.get(slot.id) ?? new Set<string>();
-      if (held.size >= slot.max) return { slot: false, allowed: false, levels: [] };
+      if (held.size >= slot.max) return { slot: false, free: 0, allowed: false, levels: [], leased: [] };
       const result = take(specs);
       if (result.allowed) {
         held.add(slot.holder);
         slots.set(slot.id, held);
       }
-      return { slot: true, ...result };
+      return { slot: true, free: slot.max - held.size, ...result };
     },
     async adjust(adjustment) {
       adjust(adjustment);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { BucketSpec, LimitCounters, TakeResult } from "../limits/counters.js";
+import { type AdmitResult, type BucketSpec, type LimitCounters, leaseFloor } from "../limits/counters.js";
 
 const prefix = "aegis:limits:";
 /** An in-flight slot whose holder vanished (a killed instance) is freed after this long without renewal. */
@@ -26,26 +26,37 @@ local function store(key, level, capacity)
   redis.call('PEXPIRE', key, math.ceil((capacity - level) * 60000 / capacity) + 1000)
 end`;
 
-/* Takes the costs of the buckets KEYS[first..] (capacity and cost pairs from ARGV[firstArg]): all or none. */
+/*
+ * Takes the costs of the buckets KEYS[first..] (capacity, cost and lease triples from ARGV[firstArg]): all or
+ * none. A bucket that stays at or above the lease floor after its cost and lease also gives the lease.
+ * Replies { allowed, free slots (-1: no slot), then each bucket's level and leased units }.
+ */
 const takeBuckets = `
-local function take(first, firstArg)
+local function take(first, firstArg, free)
   local levels = {}
   local allowed = 1
   for i = first, #KEYS do
-    local a = firstArg + 2 * (i - first)
+    local a = firstArg + 3 * (i - first)
     local capacity = tonumber(ARGV[a])
     local level = levelOf(KEYS[i], capacity)
     levels[i] = level
     if level < math.min(tonumber(ARGV[a + 1]), capacity) then allowed = 0 end
   end
-  local out = { allowed }
+  local out = { allowed, free }
   for i = first, #KEYS do
-    local a = firstArg + 2 * (i - first)
+    local a = firstArg + 3 * (i - first)
     local capacity = tonumber(ARGV[a])
     local level = levels[i]
-    if allowed == 1 then level = level - tonumber(ARGV[a + 1]) end
+    local leased = 0
+    if allowed == 1 then
+      local cost = tonumber(ARGV[a + 1])
+      local lease = tonumber(ARGV[a + 2])
+      if lease > 0 and level - cost - lease >= capacity * ${leaseFloor} then leased = lease end
+      level = level - cost - leased
+    end
     store(KEYS[i], level, capacity)
     out[#out + 1] = tostring(level)
+    out[#out + 1] = leased
   end
   return out
 end`;
@@ -58,20 +69,22 @@ local function adjust(i, a)
 end`;
 
 const takeScript = `${clock}${takeBuckets}
-return take(1, 1)`;
+return take(1, 1, -1)`;
 
 /*
  * ARGV[1] is 1 when KEYS[1] is an in-flight slot set (then ARGV[2..4] are max, holder and lease ms), else 0;
  * the buckets follow. Replies 0 when the slot is refused (nothing changed), else the take's reply.
  */
 const admitScript = `${clock}${takeBuckets}
-if ARGV[1] == '0' then return take(1, 2) end
+if ARGV[1] == '0' then return take(1, 2, -1) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-local out = take(2, 5)
+local held = redis.call('ZCARD', KEYS[1])
+if held >= tonumber(ARGV[2]) then return 0 end
+local out = take(2, 5, tonumber(ARGV[2]) - held)
 if out[1] == 1 then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+  out[2] = out[2] - 1
 end
 return out`;
 
@@ -95,7 +108,8 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return { count, redis.call('PTTL', KEYS[1]) }`;
 
-type TakeReply = [number, ...string[]];
+/** allowed, free slots (-1: no slot), then each bucket's level (a string) and leased units. */
+type TakeReply = [number, number, ...(string | number)[]];
 
 interface LimitCommands {
   aegisLimitTake(keyCount: number, ...args: (string | number)[]): Promise<TakeReply>;
@@ -112,7 +126,8 @@ interface LimitCommands {
   aegisLimitCount(key: string, windowMs: number): Promise<[number, number]>;
 }
 
-const bucketArgs = (specs: BucketSpec[]) => specs.flatMap((spec) => [spec.capacity, spec.cost]);
+const bucketArgs = (specs: BucketSpec[]) =>
+  specs.flatMap((spec) => [spec.capacity, spec.cost, spec.lease ?? 0]);
 
 /**
  * Limits counted in Redis, so every gateway instance enforces one limit. Each update is one Lua script, run
@@ -140,21 +155,30 @@ export function redisCounters(client: Redis, release: () => void = () => client.
   }, renewEveryMs);
   renewal.unref();
 
-  const taken = (reply: TakeReply): TakeResult => ({
-    allowed: reply[0] === 1,
-    levels: reply.slice(1).map(Number),
-  });
+  const taken = (reply: TakeReply): AdmitResult => {
+    const rest = reply.slice(2);
+    return {
+      slot: true,
+      free: reply[1] < 0 ? Number.POSITIVE_INFINITY : reply[1],
+      allowed: reply[0] === 1,
+      levels: rest.filter((_, index) => index % 2 === 0).map(Number),
+      leased: rest.filter((_, index) => index % 2 === 1).map(Number),
+    };
+  };
 
   return {
     async take(specs) {
       const keys = specs.map((spec) => `${prefix}${spec.id}`);
-      return taken(await commands.aegisLimitTake(keys.length, ...keys, ...bucketArgs(specs)));
+      const { allowed, levels, leased } = taken(
+        await commands.aegisLimitTake(keys.length, ...keys, ...bucketArgs(specs)),
+      );
+      return { allowed, levels, leased };
     },
     async admit(slot, specs) {
       const keys = specs.map((spec) => `${prefix}${spec.id}`);
       if (slot === undefined) {
         const reply = await commands.aegisLimitAdmit(keys.length, ...keys, 0, ...bucketArgs(specs));
-        return { slot: true, ...taken(reply as TakeReply) };
+        return taken(reply as TakeReply);
       }
       const unique = `${instance}:${slot.holder}`;
       const reply = await commands.aegisLimitAdmit(
@@ -167,14 +191,14 @@ export function redisCounters(client: Redis, release: () => void = () => client.
         leaseMs,
         ...bucketArgs(specs),
       );
-      if (reply === 0) return { slot: false, allowed: false, levels: [] };
+      if (reply === 0) return { slot: false, free: 0, allowed: false, levels: [], leased: [] };
       const result = taken(reply);
       if (result.allowed) {
         const holders = held.get(slot.id) ?? new Set<string>();
         holders.add(unique);
         held.set(slot.id, holders);
       }
-      return { slot: true, ...result };
+      return result;
     },
     async adjust({ bucket, delta }) {
       await commands.aegisLimitAdjust(`${prefix}${bucket.id}`, bucket.capacity, delta);

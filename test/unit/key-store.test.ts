@@ -139,7 +139,7 @@ describe("token buckets in memory", () => {
     expect((await counters.take([rpm])).levels).toEqual([1]);
     expect((await counters.take([rpm])).allowed).toBe(true);
     const refused = await counters.take([rpm, { id: "k:tpm", capacity: 100, cost: 5 }]);
-    expect(refused).toEqual({ allowed: false, levels: [0, 100] });
+    expect(refused).toEqual({ allowed: false, levels: [0, 100], leased: [0, 0] });
     now += 30_000;
     expect((await counters.take([rpm])).allowed).toBe(true);
     await counters.adjust({ bucket: { id: "k:tpm", capacity: 100 }, delta: 150 });
