@@ -3,6 +3,7 @@
  * stall so they are all in memory at once; the gateway's RSS is sampled from /proc. Runs the sources
  * (src/main.ts through tsx) with MAX_INFLIGHT_REQUEST_BYTES out of the way, so the budget is not measured.
  *   npx tsx bench/inflight-rss.ts            (INFLIGHT_N=200, INFLIGHT_MB=1)
+ * INFLIGHT_ROUTE=responses|messages|embeddings holds the same prompt on another route (default chat).
  * Where the bytes live: INFLIGHT_PROBE=1 also prints the gateway's process.memoryUsage() once every request
  * is held, as it is and after a full collection (bench/memory-probe.ts); INFLIGHT_PROBE=snapshot also writes
  * a heap snapshot (taken after that collection) to the temp directory. Both hold the calls longer (20 s),
@@ -18,6 +19,35 @@ import { gatewayLaunch } from "./signed.js";
 const count = Number(process.env.INFLIGHT_N ?? 200);
 const megabytes = Number(process.env.INFLIGHT_MB ?? 1);
 const probe = process.env.INFLIGHT_PROBE;
+
+/** Per route: its path and a request carrying `prompt` as the one text of one Bedrock call. */
+const routes: Record<string, { path: string; body(prompt: string): object }> = {
+  chat: {
+    path: "/v1/chat/completions",
+    body: (prompt) => ({ model: "amazon.nova-lite-v1:0", messages: [{ role: "user", content: prompt }] }),
+  },
+  responses: {
+    path: "/v1/responses",
+    body: (prompt) => ({ model: "amazon.nova-lite-v1:0", input: prompt }),
+  },
+  messages: {
+    path: "/anthropic/v1/messages",
+    body: (prompt) => ({
+      model: "amazon.nova-lite-v1:0",
+      max_tokens: 64,
+      messages: [{ role: "user", content: prompt }],
+    }),
+  },
+  // Cohere Embed v4 takes a text of any length in one call.
+  embeddings: {
+    path: "/v1/embeddings",
+    body: (prompt) => ({ model: "cohere.embed-v4:0", input: prompt }),
+  },
+};
+const routeName = process.env.INFLIGHT_ROUTE ?? "chat";
+const route = routes[routeName];
+if (!route) throw new Error(`INFLIGHT_ROUTE: one of ${Object.keys(routes).join(", ")}`);
+
 const port = 18_000 + (process.pid % 2_000);
 const stallMs = probe ? 20_000 : 3_000;
 const probeFile = join(tmpdir(), `aegis-inflight-probe-${process.pid}.json`);
@@ -61,13 +91,9 @@ async function readProbe(): Promise<unknown> {
 }
 try {
   const text = "lorem ".repeat(Math.round((megabytes * 1e6) / 6));
-  const body = (stall: number) =>
-    JSON.stringify({
-      model: "amazon.nova-lite-v1:0",
-      messages: [{ role: "user", content: `${text} @@stall:${stall}` }],
-    });
+  const body = (stall: number) => JSON.stringify(route.body(`${text} @@stall:${stall}`));
   const send = (stall: number) =>
-    fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    fetch(`http://127.0.0.1:${port}${route.path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: body(stall),
@@ -92,6 +118,7 @@ try {
   const inFlightMB = (count * Buffer.byteLength(body(stallMs))) / 1e6;
   console.log(
     JSON.stringify({
+      route: routeName,
       requests: count,
       ok,
       inFlightMB: Math.round(inFlightMB),
