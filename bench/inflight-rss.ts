@@ -33,7 +33,7 @@ const routes: Record<string, { path: string; body(prompt: string): object }> = {
   messages: {
     path: "/anthropic/v1/messages",
     body: (prompt) => ({
-      model: "amazon.nova-lite-v1:0",
+      model: "claude-haiku-4-5",
       max_tokens: 64,
       messages: [{ role: "user", content: prompt }],
     }),
