@@ -3,7 +3,8 @@
  * stall so they are all in memory at once; the gateway's RSS is sampled from /proc. Runs the sources
  * (src/main.ts through tsx) with MAX_INFLIGHT_REQUEST_BYTES out of the way, so the budget is not measured.
  *   npx tsx bench/inflight-rss.ts            (INFLIGHT_N=200, INFLIGHT_MB=1)
- * INFLIGHT_ROUTE=responses|messages|embeddings holds the same prompt on another route (default chat).
+ * INFLIGHT_ROUTE=responses|messages|embeddings holds the same prompt on another route (default chat);
+ * INFLIGHT_TRANSPORT=sdk measures the stock SDK transport (default lean).
  * Where the bytes live: INFLIGHT_PROBE=1 also prints the gateway's process.memoryUsage() once every request
  * is held, as it is and after a full collection (bench/memory-probe.ts); INFLIGHT_PROBE=snapshot also writes
  * a heap snapshot (taken after that collection) to the temp directory. Both hold the calls longer (20 s),
@@ -56,7 +57,7 @@ const warmups = 5;
 
 // The probe counts arrivals from the emulator's records, so it keeps them all.
 const emulator = await startEmulator({ host: "127.0.0.1", port: 0, keepRequests: probe ? count + 10 : 10 });
-const launch = gatewayLaunch("lean", port, emulator.url);
+const launch = gatewayLaunch(process.env.INFLIGHT_TRANSPORT ?? "lean", port, emulator.url);
 const gateway = await startNode(
   "src/main.ts",
   {
