@@ -44,8 +44,14 @@ function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput):
 }
 
 /**
- * One attempt's request, signed. Its body is serialised here, to one Buffer that is both hashed and sent, and
- * handed to undici to be written once (sentOnce): no frame that then waits on Bedrock holds the bytes, so a
+ * Bodies from this size on are handed to undici to be written once (sentOnce); smaller ones go as the Buffer
+ * itself, undici's plainest path, and what undici then keeps until the answer ends is small.
+ */
+const sentOnceFrom = 64 * 1024;
+
+/**
+ * One attempt's request, signed. Its body is serialised here, to one Buffer that is both hashed and sent; a
+ * large one is handed to undici to be written once: no frame that then waits on Bedrock holds the bytes, so a
  * large prompt is in memory once (the parsed request) rather than three times for the length of the call.
  */
 async function signedRequest(
@@ -63,13 +69,13 @@ async function signedRequest(
     body: bytes,
   });
   signed["user-agent"] = userAgent;
-  // Neither is signed, as before: undici wrote content-length itself for a Buffer.
+  // Neither is signed, as before (undici wrote content-length itself for a Buffer).
   signed["content-length"] = String(bytes.byteLength);
   return {
     method: "POST",
     path: fullPath,
     headers: signed,
-    body: bytes.byteLength > 0 ? sentOnce(bytes) : bytes,
+    body: bytes.byteLength >= sentOnceFrom ? sentOnce(bytes) : bytes,
   };
 }
 
