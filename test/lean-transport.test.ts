@@ -85,6 +85,43 @@ describe("signing", () => {
   });
 });
 
+describe("request bodies", () => {
+  it.each(["lean", "sdk"])(
+    "%s: small and large (written once, src/bedrock/lean/request-body.ts) arrive whole, signed, with their length",
+    async (transport) => {
+      const gateway = await startGateway(emulator, { BEDROCK_TRANSPORT: transport });
+      try {
+        const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", maxRetries: 0 });
+        for (const size of [100, 120_000]) {
+          for (const stream of [false, true]) {
+            emulator.reset();
+            // Non-ASCII text: the bytes sent and hashed are UTF-8, not the string's length.
+            const text = `${"é ".repeat(size / 3)}end`;
+            const answer = await client.chat.completions.create({
+              model,
+              messages: [{ role: "user", content: text }],
+              stream,
+            });
+            if (stream) for await (const _chunk of answer as AsyncIterable<unknown>) void _chunk;
+            // The emulator checked the signature and the signed payload hash against the bytes it got.
+            const [sent] = emulator.requests;
+            expect(sent?.operation).toBe(stream ? "ConverseStream" : "Converse");
+            expect(sent?.headers["content-length"]).toBe(String(sent?.rawBody.length));
+            expect(sent?.headers["transfer-encoding"]).toBeUndefined();
+            const body = JSON.parse(sent?.rawBody.toString("utf8") ?? "") as {
+              messages: { content: { text: string }[] }[];
+            };
+            expect(body.messages[0]?.content[0]?.text).toBe(text);
+          }
+        }
+      } finally {
+        await gateway.close();
+      }
+    },
+    60_000,
+  );
+});
+
 /** A loopback port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -17,6 +17,7 @@ import { type BedrockEndpoint, resolveEndpoint } from "./endpoint.js";
 import { converseEvents } from "./event-stream.js";
 import { responseMetadata, serviceException } from "./exceptions.js";
 import { bedrockPool, flatHeaders } from "./pool.js";
+import { bodyBytes, sentOnce } from "./request-body.js";
 import { type Retrier, sdkRetrier } from "./retry.js";
 import type { Hmac } from "./sigv4.js";
 
@@ -44,6 +45,42 @@ const userAgent = "aegis-gateway (lean Bedrock transport)";
 function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): Buffer {
   const { modelId: _modelId, ...body } = input;
   return Buffer.from(JSON.stringify(body, blobReplacer));
+}
+
+/**
+ * Bodies from this size on are handed to undici to be written once (sentOnce); smaller ones go as the Buffer
+ * itself, undici's plainest path, and what undici then keeps until the answer ends is small.
+ */
+const sentOnceFrom = 64 * 1024;
+
+/**
+ * One attempt's request, signed. Its body is serialised here, to one Buffer that is both hashed and sent; a
+ * large one is handed to undici to be written once: no frame that then waits on Bedrock holds the bytes, so a
+ * large prompt is in memory once (the parsed request) rather than three times for the length of the call.
+ */
+async function signedRequest(
+  { endpoint, auth }: Connection,
+  path: string,
+  body: () => string | Uint8Array,
+  headers: Record<string, string>,
+): Promise<Dispatcher.RequestOptions> {
+  const fullPath = endpoint.basePath + path;
+  const bytes = bodyBytes(body());
+  const signed = await auth.headersFor({
+    method: "POST",
+    path: fullPath,
+    headers: { host: endpoint.host, ...headers },
+    body: bytes,
+  });
+  signed["user-agent"] = userAgent;
+  // Neither is signed, as before (undici wrote content-length itself for a Buffer).
+  signed["content-length"] = String(bytes.byteLength);
+  return {
+    method: "POST",
+    path: fullPath,
+    headers: signed,
+    body: bytes.byteLength >= sentOnceFrom ? sentOnce(bytes) : bytes,
+  };
 }
 
 /** The model id is checked first: encoding an unpaired surrogate would throw a bare URIError (a 500). */
@@ -80,23 +117,20 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
     return opening;
   };
 
-  /** One signed POST; resolves once the status and headers are in, rejects with the SDK's exception on non-2xx. */
+  /**
+   * One signed POST of the body `body` makes for it; resolves once the status and headers are in, rejects with
+   * the SDK's exception on non-2xx.
+   */
   async function post(
     path: string,
-    body: string | Uint8Array,
+    body: () => string | Uint8Array,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<Dispatcher.ResponseData> {
-    const { endpoint, pool, auth } = await connect();
-    const fullPath = endpoint.basePath + path;
-    const signed = await auth.headersFor({
-      method: "POST",
-      path: fullPath,
-      headers: { host: endpoint.host, ...headers },
-      body,
-    });
-    signed["user-agent"] = userAgent;
-    const response = await pool.request({ method: "POST", path: fullPath, headers: signed, body, signal });
+    const opened = await connect();
+    const request = await signedRequest(opened, path, body, headers);
+    request.signal = signal;
+    const response = await opened.pool.request(request);
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const text = await response.body.text();
     throw serviceException(response.statusCode, flatHeaders(response.headers), text);
@@ -106,7 +140,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
 
   return {
     async converse(input, signal) {
-      const body = converseBody(input);
+      const body = () => converseBody(input);
       const path = modelPath(input.modelId, "converse");
       return retry(async () => {
         const response = await post(path, body, jsonHeaders, signal);
@@ -120,7 +154,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
     },
 
     async converseStream(input, signal, _exchange, observer) {
-      const body = converseBody(input);
+      const body = () => converseBody(input);
       const path = modelPath(input.modelId, "converse-stream");
       const response = await retry(() => post(path, body, jsonHeaders, signal), signal);
       return streamOf(response, observer);
@@ -133,7 +167,7 @@ export function createLeanRuntime(options: LeanRuntimeOptions): BedrockRuntime &
       };
       const path = modelPath(request.modelId, "invoke");
       return retry(async () => {
-        const response = await post(path, request.body, requestHeaders, signal);
+        const response = await post(path, () => request.body, requestHeaders, signal);
         const bytes = new Uint8Array(await response.body.arrayBuffer());
         const headers = flatHeaders(response.headers);
         const inputTokenCount = Number(headers["x-amzn-bedrock-input-token-count"]);
