@@ -39,12 +39,11 @@ const userAgent = "aegis-gateway (lean Bedrock transport)";
 
 /**
  * The body of a Converse or ConverseStream call: every input member but the model id, which is in the path.
- * As bytes: undici holds a request's body until its answer has been read to the end (a stream's whole life),
- * and a string body is held twice, as the string and as undici's own Buffer copy of it.
+ * Made per attempt and turned into bytes once (signedRequest), so no frame waiting on Bedrock holds it.
  */
-function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): Buffer {
+function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): string {
   const { modelId: _modelId, ...body } = input;
-  return Buffer.from(JSON.stringify(body, blobReplacer));
+  return JSON.stringify(body, blobReplacer);
 }
 
 /**
