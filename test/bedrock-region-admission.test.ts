@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
-import { chat, chatRequest, type DialectName, errorTypeOf, streamErrorOf } from "./helpers/dialect-calls.js";
+import { chat, errorTypeOf, openLongStream, streamErrorOf } from "./helpers/dialect-calls.js";
 import { emulatorEnvironment, type RunningGateway, startGateway } from "./helpers/gateway.js";
 import { freeLoopbackPort } from "./helpers/redis-server.js";
 import { startMain } from "./helpers/spawn.js";
@@ -148,28 +148,6 @@ describe("admission per region", () => {
     expect((await hanging.promise).status).toBe(200);
   });
 });
-
-/** A stream that runs for minutes (a word every 300 ms), once its first bytes arrived; `rest` is its whole text. */
-async function openLongStream(url: string, dialect: DialectName) {
-  const { path, body } = chatRequest(dialect, `${"word ".repeat(400)}@@slow:300`, true);
-  const response = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = decoder.decode((await reader.read()).value);
-  const rest = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return text;
-      text += decoder.decode(value);
-    }
-  })();
-  return { rest };
-}
 
 describe("the shutdown drain with several regions", () => {
   it("at the deadline, ends the calls open in every region and refuses the waiting ones", async () => {

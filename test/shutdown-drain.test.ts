@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../src/emulator/server.js";
-import { chatRequest, type DialectName, streamErrorOf } from "./helpers/dialect-calls.js";
+import { chatRequest, type DialectName, openLongStream, streamErrorOf } from "./helpers/dialect-calls.js";
 import { emulatorEnvironment } from "./helpers/gateway.js";
 import { RawConnection } from "./helpers/raw-http.js";
 import { type MainProcess, startMain } from "./helpers/spawn.js";
@@ -23,38 +23,12 @@ const exitOf = (process: MainProcess["process"]) =>
     else process.once("exit", (code) => resolve(code));
   });
 
-/** A stream that runs for minutes: many words, one every 300 ms. */
-const longText = `${"word ".repeat(400)}@@slow:300`;
-
-async function openStream(url: string, dialect: DialectName) {
-  const { path, body } = chatRequest(dialect, longText, true);
-  const response = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-  const reader = response.body!.getReader();
-  let text = "";
-  const firstChunk = await reader.read();
-  text += new TextDecoder().decode(firstChunk.value);
-  const rest = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return text;
-      text += new TextDecoder().decode(value);
-    }
-  })();
-  // Wrapped: an async function returning the promise itself would wait for it.
-  return { rest };
-}
-
 describe("draining on SIGTERM", () => {
   it("streams still open at SHUTDOWN_DRAIN_TIMEOUT end with a dialect error event, then the process exits 0", async () => {
     main = await startMain({ ...emulatorEnvironment(emulator), SHUTDOWN_DRAIN_TIMEOUT: "1s" });
     const streams = {
-      openai: (await openStream(main.url, "openai")).rest,
-      anthropic: (await openStream(main.url, "anthropic")).rest,
+      openai: (await openLongStream(main.url, "openai")).rest,
+      anthropic: (await openLongStream(main.url, "anthropic")).rest,
     };
     const exited = exitOf(main.process);
     main.process.kill("SIGTERM");
@@ -70,7 +44,7 @@ describe("draining on SIGTERM", () => {
 
   it("a second signal exits at once, without waiting for the drain", async () => {
     main = await startMain({ ...emulatorEnvironment(emulator), SHUTDOWN_DRAIN_TIMEOUT: "60s" });
-    const { rest } = await openStream(main.url, "openai");
+    const { rest } = await openLongStream(main.url, "openai");
     rest.catch(() => undefined);
     const exited = exitOf(main.process);
     main.process.kill("SIGTERM");

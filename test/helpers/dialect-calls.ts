@@ -57,3 +57,28 @@ export function streamErrorOf(
   if (!data || data === "[DONE]") return undefined;
   return (JSON.parse(data) as { error?: { type?: string; message?: string } }).error;
 }
+
+/**
+ * Opens a stream that runs for minutes (a word every 300 ms) and resolves once its first bytes arrived; `rest`
+ * is its whole text once it ends (wrapped: an async function returning the promise itself would wait for it).
+ */
+export async function openLongStream(url: string, dialect: DialectName): Promise<{ rest: Promise<string> }> {
+  const { path, body } = chatRequest(dialect, `${"word ".repeat(400)}@@slow:300`, true);
+  const response = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 200) throw new Error(`the stream was answered ${response.status}`);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await reader.read()).value, { stream: true });
+  const rest = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text;
+      text += decoder.decode(value, { stream: true });
+    }
+  })();
+  return { rest };
+}
