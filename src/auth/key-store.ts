@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import * as z from "zod";
 import { guardrailIdPattern, guardrailVersionPattern } from "../config/guardrail.js";
 import { modelScope } from "../limits/model-globs.js";
@@ -103,9 +103,11 @@ export class KeyStore {
   /** The key presented, if the store holds it and it is neither disabled nor expired at `now`. */
   find(presented: string, now: number): NamedKey | undefined {
     if (presented.length > maxKeyLength) return undefined;
-    const digest = createHash("sha256").update(presented, "utf8").digest();
-    const stored = this.#byDigest.get(digest.toString("hex"));
-    if (stored === undefined || !timingSafeEqual(stored.digest, digest)) return undefined;
+    // One-shot hash to hex: about a fifth of the cost of a Hash object, on every request with a key.
+    const digestHex = hash("sha256", presented, "hex");
+    const stored = this.#byDigest.get(digestHex);
+    if (stored === undefined || !timingSafeEqual(stored.digest, Buffer.from(digestHex, "hex")))
+      return undefined;
     if (stored.disabled) return undefined;
     if (stored.expiresAt !== undefined && now >= stored.expiresAt) return undefined;
     return stored.key;
