@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gatewayLaunch } from "./signed.js";
 
@@ -119,4 +119,18 @@ export function startNullProxy(port: number, upstream: string, cpu: number | und
     cpu,
     ["--import", "tsx"],
   );
+}
+
+/**
+ * Pins this process (the load generator) to CPU 1, away from the gateway on CPU 0, when there are two cores;
+ * without taskset it stays unpinned, as on a one-core machine. True when it has two cores to pin to.
+ */
+export function pinLoadToSecondCpu(): boolean {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" });
+  } catch {
+    // No taskset: unpinned.
+  }
+  return true;
 }

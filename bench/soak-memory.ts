@@ -1,32 +1,15 @@
-/**
- * Where the memory of bench/soak.ts goes: one gateway (dist/main.js with the Node flags of `npm start`, plus
- * --expose-gc and bench/memory-probe.mjs) is sampled when idle, after a warm-up, and with SOAK_STREAMS slow
- * streams open per dialect: RSS, V8 heap (total, used, per space) and external memory, before and after a full
- * GC. With MEMORY_SNAPSHOTS=DIR it also writes a heap snapshot at each sample; compare two with
- * `npx tsx bench/heap-diff.ts DIR/probe-2.heapsnapshot DIR/probe-3.heapsnapshot 1000`.
- *   SOAK_STREAMS (1000), SOAK_DELTA_MS (1000), SOAK_DIALECTS (openai,anthropic), BENCH_TRANSPORTS (lean: a spec
- *   of bench/signed.ts, e.g. lean+main=/tmp/other/main.js or lean+node=--max-semi-space-size=1)
- */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../src/emulator/server.js";
 import { freeLoopbackPort } from "../test/helpers/redis-server.js";
-import { rssMiB, startGateway } from "./processes.js";
+import { pinLoadToSecondCpu, rssMiB, startGateway } from "./processes.js";
 
 const streams = Number(process.env.SOAK_STREAMS ?? 1000);
 const deltaMs = Number(process.env.SOAK_DELTA_MS ?? 1000);
 const dialectNames = (process.env.SOAK_DIALECTS ?? "openai,anthropic").split(",");
 const spec = process.env.BENCH_TRANSPORTS ?? "lean";
-const twoCores = cpus().length >= 2;
-if (twoCores) {
-  try {
-    execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" });
-  } catch {
-    // Unpinned.
-  }
-}
+const twoCores = pinLoadToSecondCpu();
 
 const work = mkdtempSync(join(tmpdir(), `aegis-soak-memory-${process.pid}-`));
 const probeFile = join(work, "probe.jsonl");

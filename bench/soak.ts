@@ -1,32 +1,13 @@
-/**
- * `npm run bench:soak` (also run by `npm run bench`): 1,000 concurrent slow streams per dialect through one
- * gateway (`dist/main.js`, as `npm start` runs it, pinned to CPU 0), each checked complete and in order
- * (its text equal to the non-streamed answer to the same prompt, its closing event last). Meanwhile `/health`
- * is asked every 20 ms and the gateway's RSS sampled every 50 ms; its event-loop delay comes from its own
- * Prometheus listener (METRICS_PORT: prom-client's `nodejs_eventloop_lag_p99_seconds` and `_max_seconds`).
- * The admission limit is raised to the number of streams, so all of them are open at once.
- *   SOAK_STREAMS (1000), SOAK_DELTA_MS (250: the time between two of a stream's 8 deltas), SOAK_GATEWAY (lean: a
- *   gateway spec of bench/signed.ts, e.g. `lean+main=/tmp/base/main.js` or `lean+node=--max-semi-space-size=2`;
- *   bench/soak-ab.sh compares several, repeated)
- */
-import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { startEmulator } from "../src/emulator/server.js";
 import { freeLoopbackPort } from "../test/helpers/redis-server.js";
 import { watchGateway } from "./gateway-watch.js";
-import { rssMiB, startGateway } from "./processes.js";
+import { pinLoadToSecondCpu, rssMiB, startGateway } from "./processes.js";
 
 const streams = Number(process.env.SOAK_STREAMS ?? 1000);
 const deltaMs = Number(process.env.SOAK_DELTA_MS ?? 250);
 const gatewaySpec = process.env.SOAK_GATEWAY ?? "lean";
-const twoCores = cpus().length >= 2;
-if (twoCores) {
-  try {
-    execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" });
-  } catch {
-    // No taskset: unpinned, as on a one-core machine.
-  }
-}
+const twoCores = pinLoadToSecondCpu();
 
 interface OpenAiChunk {
   choices?: { delta?: { content?: string } }[];
