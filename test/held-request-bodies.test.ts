@@ -76,7 +76,7 @@ async function retained(gateway: MainProcess): Promise<Usage> {
 
 describe("a large request waiting on Bedrock (lean transport)", () => {
   it.each(routes)(
-    "$name: the gateway holds its prompt once, not serialised copies of it",
+    "$name: the gateway holds its prompt once, not serialised copies of it, and lets go when the client leaves",
     async (route) => {
       // A gateway of its own: one that has just had large requests may hold them a while after they end.
       const gateway = await startMain(
@@ -137,4 +137,14 @@ async function holdsPromptOnce(gateway: MainProcess, route: (typeof routes)[numb
   expect(heldMiB).toBeGreaterThan(0.8 * promptsMiB);
   // ... and no second copy of them: with the serialised body and its Buffer retained this is about 3.
   expect(heldMiB / promptsMiB, JSON.stringify({ before, during })).toBeLessThan(1.6);
+
+  // The clients have gone: their calls to Bedrock are cancelled, and nothing keeps their prompts. Polled
+  // (the gateway learns of each disconnect as its socket closes), bounded well below the 60 s stall.
+  let after = await retained(gateway);
+  for (let waited = 0; waited < 10_000 && total(after) - total(before) > 0.2 * promptsMiB; waited += 500) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    after = await retained(gateway);
+  }
+  expect(total(after) - total(before), JSON.stringify({ before, after })).toBeLessThan(0.2 * promptsMiB);
+  expect(emulator.aborts()).toBe(requests);
 }
