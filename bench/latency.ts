@@ -62,20 +62,35 @@ function poolFor(target: Target): Pool {
 }
 
 /**
- * Nanoseconds a process has run on a CPU, from /proc's schedstat (exact, where /proc/PID/stat counts 10 ms
- * ticks): its main thread (the event loop, where a request's latency is spent) and all its threads.
+ * What a process has done so far, from /proc: nanoseconds run on a CPU by its main thread (the event loop,
+ * where a request's latency is spent) and by all its threads (schedstat: exact, where /proc/PID/stat counts
+ * 10 ms ticks), the context switches of all its threads (each a wake-up: the loop's waits in epoll, V8's
+ * helper threads, libuv's pool), and its write system calls (socket writes and log batches).
  */
-function runNanos(pid: number): { main: number; all: number } {
-  const ran = (path: string) => Number(readFileSync(path, "utf8").split(" ")[0]);
+interface Activity {
+  main: number;
+  all: number;
+  switches: number;
+  writes: number;
+}
+
+function activity(pid: number): Activity {
+  const ran = (task: string) =>
+    Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  const count = (name: string, text: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
   let all = 0;
+  let switches = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      all += ran(`/proc/${pid}/task/${task}/schedstat`);
+      all += ran(task);
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+      switches += count("voluntary_ctxt_switches", status) + count("nonvoluntary_ctxt_switches", status);
     } catch {
       // A thread that ended meanwhile.
     }
   }
-  return { main: ran(`/proc/${pid}/task/${pid}/schedstat`), all };
+  const writes = count("syscw", readFileSync(`/proc/${pid}/io`, "utf8"));
+  return { main: ran(String(pid)), all, switches, writes };
 }
 
 /** Microseconds per request, one at a time on one kept-alive connection; `measuring` runs after the warm-up. */
@@ -226,9 +241,9 @@ async function main() {
     console.log(`\n${cpus().length} cores, node ${process.version}`);
     console.log(`\nNon-streamed chat at concurrency 1, ${requests} requests each (after 500), µs:\n`);
     console.log(
-      "| target | p50 µs | p99 µs | added p50 µs | added p99 µs | gateway CPU µs/req: event loop thread | all threads |",
+      "| target | p50 µs | p99 µs | added p50 µs | added p99 µs | gateway CPU µs/req: event loop | all threads | context switches/req | writes/req |",
     );
-    console.log("| --- | --- | --- | --- | --- | --- | --- |");
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     const directConverse = await signedPost(
       emulator.url,
       `${modelPath}/converse`,
@@ -243,7 +258,7 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       const direct = summary(await sequentialLatency(directConverse, requests, 500));
       note(p50s, "emulator direct", direct.p50);
-      console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | | | |`);
+      console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | | | | | |`);
       // Odd rounds take the targets in reverse, so a slow spell of the machine does not always hit the same one.
       for (const gateway of round % 2 ? [...gateways].reverse() : gateways) {
         const target =
@@ -251,19 +266,19 @@ async function main() {
             ? relayed(directConverse)
             : gatewayTarget(gateway.port, plainQuestion, false);
         const { pid } = gateway.service;
-        let before = { main: 0, all: 0 };
+        let before: Activity = { main: 0, all: 0, switches: 0, writes: 0 };
         const via = summary(
           await sequentialLatency(target, requests, 500, () => {
-            before = runNanos(pid);
+            before = activity(pid);
           }),
         );
-        const after = runNanos(pid);
+        const after = activity(pid);
         const perRequest = (nanos: number) => nanos / 1000 / requests;
         const cpu = perRequest(after.main - before.main);
         note(p50s, name(gateway), via.p50);
         note(cpuTimes, name(gateway), cpu);
         console.log(
-          `| ${name(gateway)} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} | ${us(perRequest(after.all - before.all))} |`,
+          `| ${name(gateway)} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} | ${us(perRequest(after.all - before.all))} | ${((after.switches - before.switches) / requests).toFixed(2)} | ${((after.writes - before.writes) / requests).toFixed(2)} |`,
         );
       }
     }
