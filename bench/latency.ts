@@ -16,18 +16,25 @@
  *
  * The gateways and the null proxy are pinned to CPU 0; this process (client and emulator) to CPU 1, when there are two cores.
  * BENCH_LATENCY_REQUESTS (3000 non-streamed requests per target, after 500 to warm up),
- * BENCH_LATENCY_STREAMS (300 streams per target, after 50), BENCH_TRANSPORTS (sdk,lean; as in bench/run.ts).
+ * BENCH_LATENCY_STREAMS (300 streams per target, after 50; 0 skips them), BENCH_TRANSPORTS (sdk,lean; specs as in
+ * bench/run.ts, e.g. lean,lean+node=--single-threaded-gc for an A/B in one run),
+ * BENCH_LATENCY_ROUNDS (1: more measure the non-streamed requests again, the targets' order alternating, and
+ * print each target's median over the rounds with its range), BENCH_PORT_BASE (4321: the null proxy's port;
+ * the gateways take the next ones).
  */
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/server.js";
-import { cpuMillis, type Service, startGateway, startNullProxy } from "./processes.js";
+import { type Service, startGateway, startNullProxy } from "./processes.js";
 import { signedPost, type Target } from "./signed.js";
 
 const requests = Number(process.env.BENCH_LATENCY_REQUESTS ?? 3000);
 const streams = Number(process.env.BENCH_LATENCY_STREAMS ?? 300);
 const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
+const rounds = Number(process.env.BENCH_LATENCY_ROUNDS ?? 1);
+const portBase = Number(process.env.BENCH_PORT_BASE ?? 4321);
 const twoCores = cpus().length >= 2;
 if (twoCores) execFileSync("taskset", ["-cp", "1", String(process.pid)], { stdio: "ignore" });
 
@@ -54,13 +61,51 @@ function poolFor(target: Target): Pool {
   return new Pool(new URL(target.url).origin, { connections: 1, pipelining: 1 });
 }
 
-/** Microseconds per request, one at a time on one kept-alive connection. */
-async function sequentialLatency(target: Target, count: number, warmup: number): Promise<number[]> {
+/**
+ * What a process has done so far, from /proc: nanoseconds run on a CPU by its main thread (the event loop,
+ * where a request's latency is spent) and by all its threads (schedstat: exact, where /proc/PID/stat counts
+ * 10 ms ticks), the context switches of all its threads (each a wake-up: the loop's waits in epoll, V8's
+ * helper threads, libuv's pool), and its write system calls (socket writes and log batches).
+ */
+interface Activity {
+  main: number;
+  all: number;
+  switches: number;
+  writes: number;
+}
+
+function activity(pid: number): Activity {
+  const ran = (task: string) =>
+    Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  const count = (name: string, text: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
+  let all = 0;
+  let switches = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      all += ran(task);
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+      switches += count("voluntary_ctxt_switches", status) + count("nonvoluntary_ctxt_switches", status);
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  const writes = count("syscw", readFileSync(`/proc/${pid}/io`, "utf8"));
+  return { main: ran(String(pid)), all, switches, writes };
+}
+
+/** Microseconds per request, one at a time on one kept-alive connection; `measuring` runs after the warm-up. */
+async function sequentialLatency(
+  target: Target,
+  count: number,
+  warmup: number,
+  measuring: () => void = () => {},
+): Promise<number[]> {
   const pool = poolFor(target);
   const { pathname } = new URL(target.url);
   const times: number[] = [];
   try {
     for (let i = 0; i < warmup + count; i++) {
+      if (i === warmup) measuring();
       const started = process.hrtime.bigint();
       const response = await pool.request({
         path: pathname,
@@ -175,11 +220,11 @@ async function main() {
   const gateways: { spec: string; service: Service; port: number }[] = [];
   try {
     for (const [index, spec] of transports.entries()) {
-      const port = 4322 + index;
+      const port = portBase + 1 + index;
       const service = await startGateway(spec, port, emulator.url, twoCores ? 0 : undefined);
       gateways.push({ spec, service, port });
     }
-    const nullProxyPort = 4321;
+    const nullProxyPort = portBase;
     const nullProxy = await startNullProxy(nullProxyPort, emulator.url, twoCores ? 0 : undefined);
     gateways.push({ spec: "null proxy", service: nullProxy, port: nullProxyPort });
     const relayed = (target: Target): Target => ({
@@ -195,28 +240,70 @@ async function main() {
 
     console.log(`\n${cpus().length} cores, node ${process.version}`);
     console.log(`\nNon-streamed chat at concurrency 1, ${requests} requests each (after 500), µs:\n`);
-    console.log("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | gateway CPU µs/req |");
-    console.log("| --- | --- | --- | --- | --- | --- |");
+    console.log(
+      "| target | p50 µs | p99 µs | added p50 µs | added p99 µs | gateway CPU µs/req: event loop | all threads | context switches/req | writes/req |",
+    );
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     const directConverse = await signedPost(
       emulator.url,
       `${modelPath}/converse`,
       converseBody(plainQuestion),
     );
-    const direct = summary(await sequentialLatency(directConverse, requests, 500));
-    console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | | |`);
-    for (const gateway of gateways) {
-      const cpuBefore = cpuMillis(gateway.service.pid);
-      const target =
-        gateway.service === nullProxy
-          ? relayed(directConverse)
-          : gatewayTarget(gateway.port, plainQuestion, false);
-      const via = summary(await sequentialLatency(target, requests, 500));
-      // Warm-up included: the CPU time is read from /proc in 10 ms ticks, too coarse to split.
-      const cpu = ((cpuMillis(gateway.service.pid) - cpuBefore) * 1000) / (requests + 500);
-      console.log(
-        `| ${gateway.service === nullProxy ? "" : "aegis "}${gateway.spec} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} |`,
-      );
+    const name = (gateway: (typeof gateways)[number]) =>
+      `${gateway.service === nullProxy ? "" : "aegis "}${gateway.spec}`;
+    const p50s = new Map<string, number[]>();
+    const cpuTimes = new Map<string, number[]>();
+    const note = (map: Map<string, number[]>, key: string, value: number) =>
+      map.set(key, [...(map.get(key) ?? []), value]);
+    for (let round = 0; round < rounds; round++) {
+      const direct = summary(await sequentialLatency(directConverse, requests, 500));
+      note(p50s, "emulator direct", direct.p50);
+      console.log(`| emulator direct | ${us(direct.p50)} | ${us(direct.p99)} | | | | | | |`);
+      // Odd rounds take the targets in reverse, so a slow spell of the machine does not always hit the same one.
+      for (const gateway of round % 2 ? [...gateways].reverse() : gateways) {
+        const target =
+          gateway.service === nullProxy
+            ? relayed(directConverse)
+            : gatewayTarget(gateway.port, plainQuestion, false);
+        const { pid } = gateway.service;
+        let before: Activity = { main: 0, all: 0, switches: 0, writes: 0 };
+        const via = summary(
+          await sequentialLatency(target, requests, 500, () => {
+            before = activity(pid);
+          }),
+        );
+        const after = activity(pid);
+        const perRequest = (nanos: number) => nanos / 1000 / requests;
+        const cpu = perRequest(after.main - before.main);
+        note(p50s, name(gateway), via.p50);
+        note(cpuTimes, name(gateway), cpu);
+        console.log(
+          `| ${name(gateway)} | ${us(via.p50)} | ${us(via.p99)} | ${us(via.p50 - direct.p50)} | ${us(via.p99 - direct.p99)} | ${us(cpu)} | ${us(perRequest(after.all - before.all))} | ${((after.switches - before.switches) / requests).toFixed(2)} | ${((after.writes - before.writes) / requests).toFixed(2)} |`,
+        );
+      }
     }
+    if (rounds > 1) {
+      const median = (values: number[]) =>
+        percentile(
+          [...values].sort((a, b) => a - b),
+          50,
+        );
+      const range = (values: number[]) => `${us(Math.min(...values))}–${us(Math.max(...values))}`;
+      const nullP50s = p50s.get("null proxy") ?? [];
+      console.log(`\nOver ${rounds} rounds: median (range), µs:\n`);
+      console.log(
+        "| target | p50 µs | p50 minus the null proxy's, same round µs | CPU µs/req, event loop thread |",
+      );
+      console.log("| --- | --- | --- | --- |");
+      for (const [target, values] of p50s) {
+        const overNull = values.map((value, round) => value - (nullP50s[round] ?? Number.NaN));
+        const cpu = cpuTimes.get(target);
+        console.log(
+          `| ${target} | ${us(median(values))} (${range(values)}) | ${target === "null proxy" || target === "emulator direct" ? "" : `${us(median(overNull))} (${range(overNull)})`} | ${cpu ? `${us(median(cpu))} (${range(cpu)})` : ""} |`,
+        );
+      }
+    }
+    if (streams === 0) return;
 
     console.log(
       `\nStreamed chat, ${DELTAS} deltas 1 ms apart, ${streams} streams each (after 50): from the emulator's write of a delta to its arrival at the client, µs:\n`,

@@ -9,7 +9,7 @@ import type { MessageHeaders } from "@smithy/types";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
 import { mapBedrockError } from "../../src/bedrock/errors.js";
-import { blobPlan, blobReplacer, decodeBlobs } from "../../src/bedrock/lean/blobs.js";
+import { blobPlan, blobReplacer, decodeBlobs, holdsBytes } from "../../src/bedrock/lean/blobs.js";
 import { converseEvents } from "../../src/bedrock/lean/event-stream.js";
 import { serviceException } from "../../src/bedrock/lean/exceptions.js";
 
@@ -180,5 +180,23 @@ describe("blobs", () => {
       b: "+v8=",
       c: [{ d: "text" }],
     });
+  });
+
+  it("are found wherever a request holds them, so only such requests pay for the replacer", () => {
+    const image = { image: { format: "png", source: { bytes: new Uint8Array([0, 1, 2]) } } };
+    const document = { document: { name: "d", source: { bytes: Buffer.from("pdf") } } };
+    const text = {
+      messages: [{ role: "user", content: [{ text: "hi" }] }],
+      inferenceConfig: { maxTokens: 5 },
+    };
+    expect(holdsBytes(text)).toBe(false);
+    expect(
+      holdsBytes({ ...text, system: [{ text: "s" }], toolConfig: { tools: [{ a: null, b: [1, "x"] }] } }),
+    ).toBe(false);
+    expect(holdsBytes({ messages: [{ role: "user", content: [{ text: "hi" }, image] }] })).toBe(true);
+    expect(
+      holdsBytes({ messages: [{ role: "user", content: [{ text: "hi" }] }, { content: [document] }] }),
+    ).toBe(true);
+    expect(holdsBytes({ messages: [], deep: { x: [[{ y: new Uint8Array(0) }]] } })).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { checkModelName } from "../../models/model-name.js";
 import { createSdkClient, createSdkRuntime, type RuntimeOptions } from "../sdk-runtime.js";
 import type { BedrockRuntime, InvokeModelRequest, InvokeModelResult, StreamObserver } from "../transport.js";
 import { type Authenticator, chooseAuthenticator } from "./auth.js";
-import { blobPlan, blobReplacer, decodeBlobs } from "./blobs.js";
+import { blobPlan, blobReplacer, decodeBlobs, holdsBytes } from "./blobs.js";
 import { type BedrockEndpoint, resolveEndpoint } from "./endpoint.js";
 import { converseEvents } from "./event-stream.js";
 import { responseMetadata, serviceException } from "./exceptions.js";
@@ -43,7 +43,7 @@ const userAgent = "aegis-gateway (lean Bedrock transport)";
  */
 function converseBody(input: ConverseCommandInput | ConverseStreamCommandInput): string {
   const { modelId: _modelId, ...body } = input;
-  return JSON.stringify(body, blobReplacer);
+  return holdsBytes(body) ? JSON.stringify(body, blobReplacer) : JSON.stringify(body);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHmac, hash } from "node:crypto";
 import type { AwsCredentialIdentity } from "@smithy/types";
+import { keyedHmacSha256Hex } from "./keyed-hmac.js";
 
 /** HMAC-SHA-256, injectable so a test can count how often a signing key is derived. */
 export type Hmac = (key: string | Buffer, data: string) => Buffer;
@@ -50,10 +51,13 @@ const canonicalValue = (value: string) =>
  * AWS Signature Version 4 for the lean transport's requests (POST, no query string), the same algorithm and
  * output as the SDK's @smithy/signature-v4 — a unit test holds them byte for byte equal — at a fraction of its
  * cost per request: no request cloning, no per-request credential hash, no awaits, and the signing key
- * derived once per day, region, service and credentials rather than looked up through an HMAC each time.
+ * derived once per day, region, service and credentials rather than looked up through an HMAC each time, and
+ * its HMAC pads made once with it (keyed-hmac.ts).
  */
 export class SigV4Signer {
-  private key: { credentials: AwsCredentialIdentity; shortDate: string; key: Buffer } | undefined;
+  private key:
+    | { credentials: AwsCredentialIdentity; shortDate: string; signature: (data: string) => string }
+    | undefined;
   /** A gateway calls a handful of model paths; their canonical forms are kept rather than re-encoded. */
   private readonly canonicalPaths = new Map<string, string>();
   private date = { second: -1, long: "" };
@@ -64,16 +68,19 @@ export class SigV4Signer {
     private readonly hmac: Hmac = nodeHmac,
   ) {}
 
-  private signingKey(credentials: AwsCredentialIdentity, shortDate: string): Buffer {
+  /** The HMAC under the day's signing key, hex-encoded. */
+  private signatureFor(credentials: AwsCredentialIdentity, shortDate: string): (data: string) => string {
     const cached = this.key;
     // The credential provider hands back the same object until it refreshes, so identity is the cache key.
-    if (cached && cached.credentials === credentials && cached.shortDate === shortDate) return cached.key;
+    if (cached && cached.credentials === credentials && cached.shortDate === shortDate)
+      return cached.signature;
     let key = this.hmac(`AWS4${credentials.secretAccessKey}`, shortDate);
     key = this.hmac(key, this.region);
     key = this.hmac(key, this.service);
     key = this.hmac(key, "aws4_request");
-    this.key = { credentials, shortDate, key };
-    return key;
+    const signature = keyedHmacSha256Hex(key);
+    this.key = { credentials, shortDate, signature };
+    return signature;
   }
 
   /** 20261129T040506Z, made once a second. */
@@ -118,7 +125,7 @@ export class SigV4Signer {
     const canonicalRequest = `${request.method}\n${this.canonicalPath(request.path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const signature = this.hmac(this.signingKey(credentials, shortDate), stringToSign).toString("hex");
+    const signature = this.signatureFor(credentials, shortDate)(stringToSign);
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   }
