@@ -8,7 +8,8 @@
  *
  * BENCH_SECONDS (4), BENCH_CONCURRENCY (16,64), BENCH_MODES (stream,non-stream), BENCH_ROUNDS (3, in
  * alternating order), BENCH_LOADERS (autocannon,undici: the load generators of bench/load.ts),
- * BENCH_VIA (direct,lean: the emulator alone and through a lean gateway), BENCH_PORT_BASE (5700).
+ * BENCH_VIA (direct,lean: the emulator alone and through a lean gateway), BENCH_PORT_BASE (5700),
+ * BENCH_EMULATOR (dist/emulator/main.js; another build's, for a before/after).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -41,7 +42,7 @@ const readCalls = (pid: number) => Number(/syscr: (\d+)/.exec(readFileSync(`/pro
 async function main() {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
   const emulator = await startNode(
-    "dist/emulator/main.js",
+    process.env.BENCH_EMULATOR ?? "dist/emulator/main.js",
     { EMULATOR_PORT: String(portBase) },
     `${emulatorUrl}/__emulator/stats`,
     twoCores ? 1 : undefined,
