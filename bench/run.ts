@@ -247,8 +247,13 @@ function round(result: LoadResult, gateway?: Awaited<ReturnType<typeof measureGa
     p99: result.p99,
     errors: result.errors,
     requests: result.requests,
+    // A round without one answer (a stalled machine) has no CPU per request to give.
     ...(gateway
-      ? { cpuPerRequest: gateway.cpuPerRequest, rss: gateway.rss, connections: gateway.connections }
+      ? {
+          ...(result.requests > 0 ? { cpuPerRequest: gateway.cpuPerRequest } : {}),
+          rss: gateway.rss,
+          connections: gateway.connections,
+        }
       : {}),
   };
 }
