@@ -6,15 +6,14 @@
  * its read() calls (`syscr` of /proc/PID/io): how many reads a stream from the emulator reaches it in, which
  * a change to the emulator's writes must leave as it is.
  *
- * BENCH_SECONDS (4), BENCH_CONCURRENCY (16,64), BENCH_MODES (stream,non-stream), BENCH_ROUNDS (3, in
- * alternating order), BENCH_LOADERS (autocannon,undici: the load generators of bench/load.ts),
+ * BENCH_SECONDS (4), BENCH_CONCURRENCY (16,64), BENCH_MODES (stream,non-stream), BENCH_ROUNDS (3),
  * BENCH_VIA (direct,lean: the emulator alone and through a lean gateway), BENCH_PORT_BASE (5700),
  * BENCH_EMULATOR (dist/emulator/main.js; another build's, for a before/after).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { loaders } from "./load.js";
+import { load } from "./load.js";
 import { cpuMillis, type Service, startGateway, startNode } from "./processes.js";
 import { signedPost, type Target } from "./signed.js";
 
@@ -22,7 +21,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "16,64").split(",").map(Number);
 const modes = (process.env.BENCH_MODES ?? "stream,non-stream").split(",");
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const loaderNames = (process.env.BENCH_LOADERS ?? "autocannon,undici").split(",");
 const vias = (process.env.BENCH_VIA ?? "direct,lean").split(",");
 const portBase = Number(process.env.BENCH_PORT_BASE ?? 5700);
 const emulatorUrl = `http://127.0.0.1:${portBase}`;
@@ -68,31 +66,27 @@ async function main() {
       for (const mode of modes) {
         for (const via of vias) {
           const target = await targets(mode, via);
-          if (round === 0) await loaders.undici?.(target, 8, 2);
+          if (round === 0) await load(target, 8, 2);
           for (const c of concurrencies) {
-            for (const name of round % 2 ? [...loaderNames].reverse() : loaderNames) {
-              const load = loaders[name];
-              if (!load) throw new Error(`unknown loader ${name}`);
-              const pid = via === "direct" ? undefined : gateway?.pid;
-              const before = { emulator: cpuMillis(emulator.pid), own: ownCpuMillis() };
-              const gatewayBefore = pid ? { cpu: cpuMillis(pid), reads: readCalls(pid) } : undefined;
-              const result = await load(target, c, seconds);
-              const n = Math.max(1, result.requests);
-              const emulatorCpu = cpuMillis(emulator.pid) - before.emulator;
-              const ownCpu = ownCpuMillis() - before.own;
-              const perRequest = (ms: number) => ((ms / n) * 1000).toFixed(0);
-              const gatewayCells =
-                pid && gatewayBefore
-                  ? [
-                      perRequest(cpuMillis(pid) - gatewayBefore.cpu),
-                      ((readCalls(pid) - gatewayBefore.reads) / n).toFixed(2),
-                    ]
-                  : ["", ""];
-              lines.push(
-                `| ${round} | ${mode} | ${via} | ${c} | ${name} | ${result.rps.toFixed(0)} | ${result.errors} | ${perRequest(emulatorCpu)} | ${perRequest(ownCpu)} | ${(((emulatorCpu + ownCpu) / (seconds * 1000)) * 100).toFixed(0)} | ${gatewayCells.join(" | ")} |`,
-              );
-              console.error(lines.at(-1));
-            }
+            const pid = via === "direct" ? undefined : gateway?.pid;
+            const before = { emulator: cpuMillis(emulator.pid), own: ownCpuMillis() };
+            const gatewayBefore = pid ? { cpu: cpuMillis(pid), reads: readCalls(pid) } : undefined;
+            const result = await load(target, c, seconds);
+            const n = Math.max(1, result.requests);
+            const emulatorCpu = cpuMillis(emulator.pid) - before.emulator;
+            const ownCpu = ownCpuMillis() - before.own;
+            const perRequest = (ms: number) => ((ms / n) * 1000).toFixed(0);
+            const gatewayCells =
+              pid && gatewayBefore
+                ? [
+                    perRequest(cpuMillis(pid) - gatewayBefore.cpu),
+                    ((readCalls(pid) - gatewayBefore.reads) / n).toFixed(2),
+                  ]
+                : ["", ""];
+            lines.push(
+              `| ${round} | ${mode} | ${via} | ${c} | ${result.rps.toFixed(0)} | ${result.errors} | ${perRequest(emulatorCpu)} | ${perRequest(ownCpu)} | ${(((emulatorCpu + ownCpu) / (seconds * 1000)) * 100).toFixed(0)} | ${gatewayCells.join(" | ")} |`,
+            );
+            console.error(lines.at(-1));
           }
         }
       }
@@ -102,9 +96,9 @@ async function main() {
     await emulator.stop();
   }
   console.log(
-    "\n| round | mode | via | c | loader | req/s | errors | emulator µs/req | load generator µs/req | CPU 1 busy % | gateway µs/req | gateway reads/req |",
+    "\n| round | mode | via | c | req/s | errors | emulator µs/req | load generator µs/req | CPU 1 busy % | gateway µs/req | gateway reads/req |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const line of lines) console.log(line);
 }
 

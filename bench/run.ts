@@ -9,7 +9,7 @@
  * ratios the performance targets are stated in, and whether each is met.
  *
  * BENCH_SECONDS (1.5, per cell and round), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,16,64),
- * BENCH_LOADER (autocannon; undici, see bench/load.ts), BENCH_MODES (non-stream,stream,embeddings; also
+ * BENCH_MODES (non-stream,stream,embeddings; also
  * anthropic-non-stream and anthropic-stream, the same calls through the Anthropic Messages API, and
  * responses-non-stream and responses-stream, the same calls through the OpenAI Responses API, unstored),
  * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
@@ -19,13 +19,14 @@
  * BENCH_PEER (portkey, the default: Portkey's open-source gateway as a column of the chat cells, see
  * bench/peer.ts; none to leave it out), BENCH_PEER_WARMUP (20 s of load before its first cell),
  * BENCH_SWEEP_DELTAS (1,8,32,100: streams of that many deltas on both routes through every lean gateway, at
- * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip),
+ * BENCH_SWEEP_CONCURRENCY 16, one cell of BENCH_SWEEP_SECONDS 4 each; CPU per request against deltas gives the
+ * per-delta cost; empty to skip),
  * BENCH_PORT_BASE (4311: the emulator's port; the gateways take the next ones, the peer base + 90, and the
  * peer's emulator port 80 of a loopback address made from the base, see bench/peer.ts).
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import { type LoadResult, loaders } from "./load.js";
+import { load as autocannon, type LoadResult } from "./load.js";
 import { installPeer, peerEmulatorHost, peerHeaders, peerVersion, startPeer } from "./peer.js";
 import {
   cpuMillis,
@@ -47,10 +48,7 @@ import {
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 1.5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const loaderName = process.env.BENCH_LOADER ?? "autocannon";
-const loader = loaders[loaderName];
-if (!loader) throw new Error(`BENCH_LOADER is one of ${Object.keys(loaders).join(", ")}`);
-/** The sweep's cells: one each, as long as a main cell's rounds together. */
+/** The sweep's cells: one of this many seconds per point (the fit through the points does the smoothing). */
 const sweepSeconds = Number(process.env.BENCH_SWEEP_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
@@ -161,7 +159,7 @@ const allModes: Record<string, Mode> = {
 };
 
 function load(target: Target, concurrency: number, duration = seconds): Promise<LoadResult> {
-  return loader!(target, concurrency, duration);
+  return autocannon(target, concurrency, duration);
 }
 
 async function emulatorConnections(stats: string): Promise<number> {
@@ -370,7 +368,7 @@ async function main() {
     await peerEmulator?.stop();
     await emulator.stop();
   }
-  printTable(rows, { seconds, rounds, loader: loaderName, cores: cpus().length });
+  printTable(rows, { seconds, rounds, loader: "autocannon", cores: cpus().length });
   printRatios(rows);
   if (sweepPoints.length > 0) printSweep(sweepPoints, sweepConcurrency);
 }

@@ -258,7 +258,9 @@ export function printSweep(points: SweepPoint[], concurrency: number): void {
       `| ${p.target} | ${p.route} | ${p.deltas} | ${p.rps.toFixed(0)} | ${p.errors} | ${(p.cpuPerRequest * 1000).toFixed(0)} |`,
     );
   }
-  console.log("\n| target | route | CPU per delta µs (slope) | CPU per stream µs (intercept) | per delta ≤ 5 µs |");
+  console.log(
+    "\n| target | route | CPU per delta µs (slope) | CPU per stream µs (intercept) | per delta ≤ 5 µs |",
+  );
   console.log("| --- | --- | --- | --- | --- |");
   for (const target of [...new Set(points.map((p) => p.target))]) {
     for (const route of [...new Set(points.map((p) => p.route))]) {
