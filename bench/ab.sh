@@ -8,5 +8,5 @@ set -euo pipefail
 mode=$1; c=$2; runs=$3; shift 3
 for r in $(seq 1 $runs); do
   if (( r % 2 )); then specs=$(IFS=,; echo "$*"); else specs=$(printf '%s\n' "$@" | tac | paste -sd,); fi
-  BENCH_PEER=none BENCH_SWEEP_DELTAS= BENCH_SECONDS=3 BENCH_CONCURRENCY=$c,$c BENCH_MODES=$mode BENCH_TRANSPORTS="$specs" npx tsx bench/run.ts 2>/dev/null | grep -E "^\| [a-z].* \| aegis" | tail -n $#
+  BENCH_PEER=none BENCH_SWEEP_DELTAS= BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_CONCURRENCY=$c,$c BENCH_MODES=$mode BENCH_TRANSPORTS="$specs" npx tsx bench/run.ts 2>/dev/null | grep -E "^\| [a-z].* \| aegis" | tail -n $#
 done | awk -F'|' '{gsub(/^ +| +$/,"",$4); cpu[$4]=cpu[$4]" "$9; rss[$4]=rss[$4]" "$10} END {for (k in cpu) print k, "| cpu:", cpu[k], "| rss:", rss[k]}'

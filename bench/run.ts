@@ -1,11 +1,15 @@
 /**
  * `npm run bench`: the same chat and embeddings requests sent to the emulator directly and through the
- * gateway with each Bedrock transport (BEDROCK_TRANSPORT=sdk and lean), in one run, cell by cell so machine
- * noise hits every target alike. The gateways are pinned to CPU 0, the emulator and the load generator to CPU 1
- * (when there are two cores); each gateway's own CPU time per request is read from /proc, and the
- * emulator counts the connections each gateway opened. Prints a Markdown table.
+ * gateway with each Bedrock transport (BEDROCK_TRANSPORT=sdk and lean), in one run. The gateways are pinned
+ * to CPU 0, the emulator and the load generator to CPU 1 (when there are two cores); each gateway's own CPU
+ * time per request is read from /proc, and the emulator counts the connections each gateway opened.
+ * The whole table is measured BENCH_ROUNDS times, short cells, the targets of a cell in alternating order,
+ * and each figure is the median over the rounds (a ratio: the median of its per-round ratios), so a slow
+ * spell of this shared machine moves one round of one cell, not the result. Prints Markdown tables, the
+ * ratios the performance targets are stated in, and whether each is met.
  *
- * BENCH_SECONDS (4), BENCH_CONCURRENCY (1,16,64), BENCH_MODES (non-stream,stream,embeddings; also
+ * BENCH_SECONDS (1.5, per cell and round), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,16,64),
+ * BENCH_MODES (non-stream,stream,embeddings; also
  * anthropic-non-stream and anthropic-stream, the same calls through the Anthropic Messages API, and
  * responses-non-stream and responses-stream, the same calls through the OpenAI Responses API, unstored),
  * BENCH_TRANSPORTS (sdk,lean; a transport may carry extra gateway settings for an A/B run in the same
@@ -15,13 +19,15 @@
  * BENCH_PEER (portkey, the default: Portkey's open-source gateway as a column of the chat cells, see
  * bench/peer.ts; none to leave it out), BENCH_PEER_WARMUP (20 s of load before its first cell),
  * BENCH_SWEEP_DELTAS (1,8,32,100: streams of that many deltas on both routes through every lean gateway, at
- * BENCH_SWEEP_CONCURRENCY 16; CPU per request against deltas gives the per-delta cost; empty to skip),
- * BENCH_PORT_BASE (4311: the emulator's port; the gateways take the next ones).
+ * BENCH_SWEEP_CONCURRENCY 16, one cell of BENCH_SWEEP_SECONDS 4 each; CPU per request against deltas gives the
+ * per-delta cost; empty to skip),
+ * BENCH_PORT_BASE (4311: the emulator's port; the gateways take the next ones, the peer base + 90, and the
+ * peer's emulator port 80 of a loopback address made from the base, see bench/peer.ts).
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import autocannon from "autocannon";
-import { installPeer, PEER_EMULATOR_URL, peerHeaders, peerVersion, startPeer } from "./peer.js";
+import { load as autocannon, type LoadResult } from "./load.js";
+import { installPeer, peerEmulatorHost, peerHeaders, peerVersion, startPeer } from "./peer.js";
 import {
   cpuMillis,
   rssMiB,
@@ -30,9 +36,20 @@ import {
   startNode,
 } from "./processes.js";
 import { signedPost as signedAt, type Target } from "./signed.js";
-import { printRatios, printSweep, printTable, type Row, type SweepPoint } from "./table.js";
+import {
+  medianRow,
+  printRatios,
+  printSweep,
+  printTable,
+  type Round,
+  type Row,
+  type SweepPoint,
+} from "./table.js";
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const seconds = Number(process.env.BENCH_SECONDS ?? 1.5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** The sweep's cells: one of this many seconds per point (the fit through the points does the smoothing). */
+const sweepSeconds = Number(process.env.BENCH_SWEEP_SECONDS ?? 4);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const transports = (process.env.BENCH_TRANSPORTS ?? "sdk,lean").split(",").map((name) => name.trim());
 const modeNames = (
@@ -60,6 +77,7 @@ if (twoCores) execFileSync("taskset", ["-cp", String(loadCpu), String(process.pi
 // runs on one machine never answer each other's load.
 const portBase = Number(process.env.BENCH_PORT_BASE ?? 4311);
 const emulatorUrl = `http://127.0.0.1:${portBase}`;
+const peerHost = peerEmulatorHost(portBase);
 const question = "Tell me about the gateway @@deltas:8";
 const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: question }] }] });
 const signedPost = (path: string, body: string) => signedAt(emulatorUrl, path, body);
@@ -140,15 +158,8 @@ const allModes: Record<string, Mode> = {
   "responses-stream": responsesMode(true),
 };
 
-function load(target: Target, concurrency: number, duration = seconds) {
-  return autocannon({
-    url: target.url,
-    method: "POST",
-    headers: target.headers,
-    body: target.body,
-    connections: concurrency,
-    duration,
-  });
+function load(target: Target, concurrency: number, duration = seconds): Promise<LoadResult> {
+  return autocannon(target, concurrency, duration);
 }
 
 async function emulatorConnections(stats: string): Promise<number> {
@@ -160,6 +171,8 @@ interface Gateway {
   transport: string;
   service: Service;
   port: number;
+  /** The stats endpoint of the emulator it calls (the peer has its own). */
+  stats?: string;
 }
 
 /**
@@ -181,14 +194,14 @@ async function sweep(sweeping: Gateway[]): Promise<SweepPoint[]> {
           body: body(`${"word ".repeat(Math.max(deltas, 8))}@@deltas:${deltas}`),
         };
         await load(target, 8, 1);
-        const measured = await measureGateway(gateway, target, sweepConcurrency);
+        const measured = await measureGateway(gateway, target, sweepConcurrency, undefined, sweepSeconds);
         points.push({
           target: `aegis ${gateway.transport}`,
           route,
           deltas,
           cpuPerRequest: measured.cpuPerRequest,
-          rps: measured.result.requests.average,
-          errors: measured.result.non2xx + measured.result.errors,
+          rps: measured.result.rps,
+          errors: measured.result.errors,
         });
       }
     }
@@ -210,16 +223,36 @@ async function measureGateway(
   target: Target,
   concurrency: number,
   stats = `${emulatorUrl}/__emulator/stats`,
+  duration = seconds,
 ) {
   const connectionsBefore = await emulatorConnections(stats);
   const cpuBefore = cpuMillis(gateway.service.pid);
-  const result = await load(target, concurrency);
+  const result = await load(target, concurrency, duration);
   const cpu = cpuMillis(gateway.service.pid) - cpuBefore;
   return {
     result,
-    cpuPerRequest: cpu / Math.max(1, result.requests.total),
+    cpuPerRequest: cpu / Math.max(1, result.requests),
     rss: rssMiB(gateway.service.pid),
     connections: (await emulatorConnections(stats)) - connectionsBefore,
+  };
+}
+
+/** One round of one cell for one target. */
+function round(result: LoadResult, gateway?: Awaited<ReturnType<typeof measureGateway>>): Round {
+  return {
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    errors: result.errors,
+    requests: result.requests,
+    // A round without one answer (a stalled machine) has no CPU per request to give.
+    ...(gateway
+      ? {
+          ...(result.requests > 0 ? { cpuPerRequest: gateway.cpuPerRequest } : {}),
+          rss: gateway.rss,
+          connections: gateway.connections,
+        }
+      : {}),
   };
 }
 
@@ -244,21 +277,31 @@ async function main() {
       installPeer();
       peerEmulator = await startNode(
         "dist/emulator/main.js",
-        { EMULATOR_PORT: "80", EMULATOR_HOST: "127.0.0.2" },
-        `${PEER_EMULATOR_URL}/__emulator/stats`,
+        { EMULATOR_PORT: "80", EMULATOR_HOST: peerHost },
+        `http://${peerHost}:80/__emulator/stats`,
         loadCpu,
       );
+      const peerPort = portBase + 90;
       peerGateway = {
         transport: `portkey ${peerVersion()}`,
-        service: await startPeer(4399, gatewayCpu),
-        port: 4399,
+        service: await startPeer(peerPort, gatewayCpu, peerHost),
+        port: peerPort,
+        stats: `http://${peerHost}:80/__emulator/stats`,
       };
     }
+    /** Every target of every cell: what it loads, and whether it is a gateway measured from /proc. */
+    interface Cell {
+      mode: string;
+      concurrency: number;
+      target: string;
+      load: Target;
+      gateway?: Gateway;
+    }
+    const cells: Cell[][] = [];
     for (const modeName of modeNames) {
       const mode = allModes[modeName];
       if (!mode)
         throw new Error(`unknown BENCH_MODES entry ${modeName}; use ${Object.keys(allModes).join(", ")}`);
-      const label = mode.name;
       const direct = await mode.direct();
       const via = (gateway: Gateway): Target => ({
         url: `http://127.0.0.1:${gateway.port}${mode.path}`,
@@ -267,61 +310,54 @@ async function main() {
       });
       const viaPeer = (gateway: Gateway, route: { path: string; body: string }): Target => ({
         url: `http://127.0.0.1:${gateway.port}${route.path}`,
-        headers: peerHeaders,
+        headers: peerHeaders(peerHost),
         body: route.body,
       });
       // Warm every path (JIT, connection pools) before measuring; the peer needs longer to settle.
+      await load(direct, 8, 1);
       for (const gateway of gateways) await load(via(gateway), 8, 2);
       if (peerGateway && mode.peer) await load(viaPeer(peerGateway, mode.peer), 8, peerWarmup);
       for (const concurrency of concurrencies) {
-        const d = await load(direct, concurrency);
-        rows.push({
-          target: "emulator direct",
-          mode: label,
-          concurrency,
-          rps: d.requests.average,
-          p50: d.latency.p50,
-          p99: d.latency.p99,
-          errors: d.non2xx + d.errors,
-          requests: d.requests.total,
-        });
+        const cell: Cell[] = [{ mode: mode.name, concurrency, target: "emulator direct", load: direct }];
         for (const gateway of gateways) {
-          const g = await measureGateway(gateway, via(gateway), concurrency);
-          rows.push({
-            target: `aegis ${gateway.transport}`,
-            mode: label,
+          cell.push({
+            mode: mode.name,
             concurrency,
-            rps: g.result.requests.average,
-            p50: g.result.latency.p50,
-            p99: g.result.latency.p99,
-            errors: g.result.non2xx + g.result.errors,
-            requests: g.result.requests.total,
-            cpuPerRequest: g.cpuPerRequest,
-            rss: g.rss,
-            connections: g.connections,
+            target: `aegis ${gateway.transport}`,
+            load: via(gateway),
+            gateway,
           });
         }
         if (peerGateway && mode.peer) {
-          const p = await measureGateway(
-            peerGateway,
-            viaPeer(peerGateway, mode.peer),
+          cell.push({
+            mode: mode.name,
             concurrency,
-            `${PEER_EMULATOR_URL}/__emulator/stats`,
-          );
-          rows.push({
             target: peerGateway.transport,
-            mode: label,
-            concurrency,
-            rps: p.result.requests.average,
-            p50: p.result.latency.p50,
-            p99: p.result.latency.p99,
-            errors: p.result.non2xx + p.result.errors,
-            requests: p.result.requests.total,
-            cpuPerRequest: p.cpuPerRequest,
-            rss: p.rss,
-            connections: p.connections,
+            load: viaPeer(peerGateway, mode.peer),
+            gateway: peerGateway,
           });
         }
+        cells.push(cell);
+      }
+    }
+    // The whole table once per round; within a cell, the targets in turn, in the opposite order next round.
+    const measured = new Map<Cell, Round[]>();
+    for (let r = 0; r < rounds; r++) {
+      for (const cell of cells) {
+        for (const target of r % 2 === 0 ? cell : [...cell].reverse()) {
+          const result = target.gateway
+            ? await measureGateway(target.gateway, target.load, target.concurrency, target.gateway.stats)
+            : undefined;
+          const one = result
+            ? round(result.result, result)
+            : round(await load(target.load, target.concurrency));
+          measured.set(target, [...(measured.get(target) ?? []), one]);
+        }
+      }
+    }
+    for (const cell of cells) {
+      for (const target of cell) {
+        rows.push(medianRow(target.target, target.mode, target.concurrency, measured.get(target) ?? []));
       }
     }
     const lean = gateways.filter((gateway) => gateway.transport.startsWith("lean"));
@@ -332,7 +368,7 @@ async function main() {
     await peerEmulator?.stop();
     await emulator.stop();
   }
-  printTable(rows, { seconds, cores: cpus().length });
+  printTable(rows, { seconds, rounds, loader: "autocannon", cores: cpus().length });
   printRatios(rows);
   if (sweepPoints.length > 0) printSweep(sweepPoints, sweepConcurrency);
 }

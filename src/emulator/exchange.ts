@@ -68,6 +68,12 @@ export interface StreamWriter {
   /** Writes one chunk; resolves false when the client has gone (stop producing). */
   write(chunk: Uint8Array): Promise<boolean>;
   end(): void;
+  /**
+   * Writes these chunks and ends the answer: the same bytes on the wire as write() of each then end(), and
+   * handed to the socket at once (one chunk of the chunked encoding per frame still). For a short answer
+   * produced all at once; resolves false when the client has gone.
+   */
+  endWith(chunks: Uint8Array[]): Promise<boolean>;
 }
 
 export type Handler = (exchange: Exchange) => Promise<void>;

@@ -3,7 +3,7 @@ import { EmulatedError } from "./exceptions.js";
 import type { Exchange, RecordedRequest, ResponseLike, StreamWriter } from "./exchange.js";
 import { injectedFailure } from "./faults.js";
 import { parseJson, parseQuery, readBody, recordedHeaders } from "./incoming.js";
-import { baseHeaders, sendError, sendJson } from "./respond.js";
+import { baseHeaders, chunkedAnswer, sendError, sendJson } from "./respond.js";
 import { matchRoute } from "./routes.js";
 import { authenticate } from "./sigv4.js";
 import { sleep } from "./sleep.js";
@@ -202,11 +202,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         out.end(payload);
       },
       stream(status, headers): StreamWriter {
-        if (signal.aborted) return { write: async () => false, end: () => {} };
+        if (signal.aborted) return { write: async () => false, end: () => {}, endWith: async () => false };
         out.writeHead(status, { ...baseHeaders(), ...headers });
         const writtenAt: number[] = [];
         record.writtenAt = writtenAt;
-        return {
+        const writer: StreamWriter = {
           async write(chunk) {
             if (signal.aborted) return false;
             writtenAt.push(performance.timeOrigin + performance.now());
@@ -222,7 +222,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           end() {
             if (!signal.aborted) out.end();
           },
+          async endWith(chunks) {
+            if (signal.aborted) return false;
+            const framed = chunkedAnswer(out, chunks);
+            if (framed === undefined) {
+              for (const chunk of chunks) if (!(await writer.write(chunk))) return false;
+              writer.end();
+              return !signal.aborted;
+            }
+            const at = performance.timeOrigin + performance.now();
+            for (let i = 0; i < chunks.length; i++) writtenAt.push(at);
+            out.end(framed);
+            return true;
+          },
         };
+        return writer;
       },
     };
 

@@ -113,11 +113,33 @@ export async function converseStream(exchange: Exchange): Promise<void> {
     ? failingFrames(reply, call.directives.midstream, exchange)
     : answerFrames(call, reply, exchange.startedAt);
   const slowMs = call.directives.slowMs ?? 0;
+  if (slowMs === 0) {
+    // Produced at once: a short answer goes to the socket in one piece (the same bytes); a long one, as
+    // soon as it outgrows the budget, frame by frame with backpressure from there on.
+    const held: Frame[] = [];
+    let heldBytes = 0;
+    let next = frames.next();
+    for (; !next.done && heldBytes <= HELD_BYTES; next = frames.next()) {
+      held.push(next.value);
+      heldBytes += next.value.length;
+    }
+    if (next.done) {
+      await out.endWith(held);
+      return;
+    }
+    for (const frame of held) if (!(await out.write(frame))) return;
+    for (; !next.done; next = frames.next()) if (!(await out.write(next.value))) return;
+    out.end();
+    return;
+  }
   let first = true;
   for (const frame of frames) {
-    if (!first && slowMs > 0 && !(await sleep(slowMs, exchange.signal))) return;
+    if (!first && !(await sleep(slowMs, exchange.signal))) return;
     first = false;
     if (!(await out.write(frame))) return;
   }
   out.end();
 }
+
+/** How much of an answer produced at once is held to be written in one piece. */
+const HELD_BYTES = 16 * 1024;
