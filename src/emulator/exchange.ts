@@ -42,7 +42,8 @@ export interface ResponseLike {
   writeHead(statusCode: number, headers?: OutgoingHttpHeaders): unknown;
   write(chunk: Uint8Array | string): boolean;
   end(chunk?: Uint8Array | string): unknown;
-  once(event: "drain" | "close", listener: () => void): unknown;
+  on(event: "drain" | "close", listener: () => void): unknown;
+  off(event: "drain" | "close", listener: () => void): unknown;
 }
 
 export interface Exchange {

@@ -212,9 +212,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             writtenAt.push(performance.timeOrigin + performance.now());
             // Honour backpressure: a client reading slowly slows the producer, as a real stream does.
             if (!out.write(chunk)) {
+              // Both listeners go when either fires: a long stream waits for drain many times.
               await new Promise<void>((resolve) => {
-                out.once("drain", resolve);
-                out.once("close", resolve);
+                const done = () => {
+                  out.off("drain", done);
+                  out.off("close", done);
+                  resolve();
+                };
+                out.on("drain", done);
+                out.on("close", done);
               });
             }
             return !signal.aborted;
