@@ -1,0 +1,141 @@
+/**
+ * `tsx bench/stream-decode.ts`: the in-process cost of one streamed delta on the lean path, without sockets.
+ * A ConverseStream answer of BENCH_DECODE_DELTAS (100) deltas is recorded once from the emulator (its exact
+ * bytes), then replayed many times through what the gateway runs per event: the lean transport's event
+ * decoder, the AI_RESPONSE_TIMEOUT watch with the admission and observability observers, the route's
+ * translator (OpenAI chat and Anthropic messages), and the SSE batch turned into the bytes one write sends.
+ * Prints CPU µs per event (the whole stream's CPU divided by its events) per route, median of
+ * BENCH_DECODE_ROUNDS rounds, so two builds can be compared in one quiet minute of a shared machine.
+ * BENCH_DECODE_READ (65536): the bytes of one network read the recorded answer is cut into.
+ */
+import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
+import { Pool } from "undici";
+import { CallSlots, releasingOnEnd } from "../src/bedrock/admission.js";
+import { canTakeBuffered } from "../src/bedrock/buffered-events.js";
+import { converseEvents } from "../src/bedrock/lean/event-stream.js";
+import type { StreamObserver } from "../src/bedrock/transport.js";
+import { watchCalls } from "../src/bedrock/watched-runtime.js";
+import { MessagesStreamTranslator } from "../src/dialects/anthropic/messages-stream.js";
+import { ChatStreamTranslator } from "../src/dialects/openai/chat-stream.js";
+import { startEmulator } from "../src/emulator/server.js";
+import { signedPost } from "./signed.js";
+
+const deltas = Number(process.env.BENCH_DECODE_DELTAS ?? 100);
+const rounds = Number(process.env.BENCH_DECODE_ROUNDS ?? 15);
+const readSize = Number(process.env.BENCH_DECODE_READ ?? 65_536);
+const streamsPerRound = Number(process.env.BENCH_DECODE_STREAMS ?? 400);
+
+async function record(): Promise<Buffer> {
+  const emulator = await startEmulator({ port: 0 });
+  try {
+    const body = JSON.stringify({
+      messages: [{ role: "user", content: [{ text: `Tell me about the gateway @@deltas:${deltas}` }] }],
+    });
+    const target = await signedPost(emulator.url, "/model/amazon.nova-micro-v1:0/converse-stream", body);
+    const pool = new Pool(emulator.url);
+    const response = await pool.request({
+      path: new URL(target.url).pathname,
+      method: "POST",
+      headers: target.headers,
+      body,
+    });
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    await pool.close();
+    return bytes;
+  } finally {
+    await emulator.close();
+  }
+}
+
+function reads(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += readSize) out.push(bytes.subarray(at, at + readSize));
+  return out;
+}
+
+async function* body(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) yield chunk;
+}
+
+/** The observers the gateway puts on a stream: the access log's record and the admission slot. */
+function observer(): StreamObserver {
+  let ttft: number | undefined;
+  let usage = 0;
+  return {
+    event(event) {
+      if (ttft === undefined && event.contentBlockDelta) ttft = 1;
+      else if (event.metadata) usage += event.metadata.usage?.outputTokens ?? 0;
+    },
+    end() {},
+  };
+}
+
+const slots = new CallSlots({ limit: 1_000_000, queueLimit: 0, queueTimeoutMs: 1 });
+
+type Frames = (event: ConverseStreamOutput) => string | undefined;
+
+/** One stream as the gateway's writeSse runs it: events taken synchronously while buffered, frames batched. */
+async function relay(chunks: Buffer[], frames: Frames): Promise<{ events: number; bytes: number }> {
+  const runtime = watchCalls(
+    {
+      converseStream: async (_input, _signal, _exchange, watching) => converseEvents(body(chunks), () => {}, watching),
+    } as Parameters<typeof watchCalls>[0],
+    60_000,
+  );
+  const slot = slots.tryTake();
+  if (!slot) throw new Error("no slot");
+  const stream = await runtime.converseStream({ modelId: "m" }, new AbortController().signal, undefined, releasingOnEnd(slot, observer()));
+  const iterator = stream[Symbol.asyncIterator]();
+  const buffered = canTakeBuffered(iterator) ? iterator : undefined;
+  let batch = "";
+  let events = 0;
+  let bytes = 0;
+  for (;;) {
+    let event = buffered?.nextBuffered();
+    if (event === undefined) {
+      if (batch !== "") {
+        bytes += Buffer.from(batch).length;
+        batch = "";
+      }
+      const step = await iterator.next();
+      if (step.done) break;
+      event = step.value;
+    }
+    events++;
+    const frame = frames(event);
+    if (frame) batch += frame;
+  }
+  if (batch !== "") bytes += Buffer.from(batch).length;
+  return { events, bytes };
+}
+
+const routes: Record<string, () => Frames> = {
+  chat: () => {
+    const translator = new ChatStreamTranslator("chatcmpl-abcdefabcdef", "amazon.nova-micro-v1:0", 1_700_000_000, false);
+    return (event) => translator.frame(event);
+  },
+  anthropic: () => {
+    const translator = new MessagesStreamTranslator("msg_abcdefabcdefabcdef", "amazon.nova-micro-v1:0", undefined);
+    return (event) => translator.frames(event);
+  },
+};
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+const recorded = await record();
+const chunks = reads(recorded);
+console.log(`${deltas} deltas: ${recorded.length} bytes in ${chunks.length} read(s), node ${process.version}`);
+for (const [name, make] of Object.entries(routes)) {
+  const { events, bytes } = await relay(chunks, make());
+  const perEvent: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < streamsPerRound; i++) await relay(chunks, make());
+    const used = process.cpuUsage(start);
+    perEvent.push((used.user + used.system) / (streamsPerRound * events));
+  }
+  const sorted = [...perEvent].sort((a, b) => a - b);
+  console.log(
+    `${name}: ${events} events, ${bytes} bytes out; CPU per event ${median(perEvent).toFixed(2)} µs (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`,
+  );
+}
