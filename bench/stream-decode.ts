@@ -58,13 +58,15 @@ async function* body(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
 }
 
 /** The observers the gateway puts on a stream: the access log's record and the admission slot. */
+const seen = { firstDeltas: 0, outputTokens: 0 };
 function observer(): StreamObserver {
-  let ttft: number | undefined;
-  let usage = 0;
+  let first = true;
   return {
     event(event) {
-      if (ttft === undefined && event.contentBlockDelta) ttft = 1;
-      else if (event.metadata) usage += event.metadata.usage?.outputTokens ?? 0;
+      if (first && event.contentBlockDelta) {
+        first = false;
+        seen.firstDeltas++;
+      } else if (event.metadata) seen.outputTokens += event.metadata.usage?.outputTokens ?? 0;
     },
     end() {},
   };
@@ -78,13 +80,19 @@ type Frames = (event: ConverseStreamOutput) => string | undefined;
 async function relay(chunks: Buffer[], frames: Frames): Promise<{ events: number; bytes: number }> {
   const runtime = watchCalls(
     {
-      converseStream: async (_input, _signal, _exchange, watching) => converseEvents(body(chunks), () => {}, watching),
+      converseStream: async (_input, _signal, _exchange, watching) =>
+        converseEvents(body(chunks), () => {}, watching),
     } as Parameters<typeof watchCalls>[0],
     60_000,
   );
   const slot = slots.tryTake();
   if (!slot) throw new Error("no slot");
-  const stream = await runtime.converseStream({ modelId: "m" }, new AbortController().signal, undefined, releasingOnEnd(slot, observer()));
+  const stream = await runtime.converseStream(
+    { modelId: "m" },
+    new AbortController().signal,
+    undefined,
+    releasingOnEnd(slot, observer()),
+  );
   const iterator = stream[Symbol.asyncIterator]();
   const buffered = canTakeBuffered(iterator) ? iterator : undefined;
   let batch = "";
@@ -111,20 +119,32 @@ async function relay(chunks: Buffer[], frames: Frames): Promise<{ events: number
 
 const routes: Record<string, () => Frames> = {
   chat: () => {
-    const translator = new ChatStreamTranslator("chatcmpl-abcdefabcdef", "amazon.nova-micro-v1:0", 1_700_000_000, false);
+    const translator = new ChatStreamTranslator(
+      "chatcmpl-abcdefabcdef",
+      "amazon.nova-micro-v1:0",
+      1_700_000_000,
+      false,
+    );
     return (event) => translator.frame(event);
   },
   anthropic: () => {
-    const translator = new MessagesStreamTranslator("msg_abcdefabcdefabcdef", "amazon.nova-micro-v1:0", undefined);
+    const translator = new MessagesStreamTranslator(
+      "msg_abcdefabcdefabcdef",
+      "amazon.nova-micro-v1:0",
+      undefined,
+    );
     return (event) => translator.frames(event);
   },
 };
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const recorded = await record();
 const chunks = reads(recorded);
-console.log(`${deltas} deltas: ${recorded.length} bytes in ${chunks.length} read(s), node ${process.version}`);
+console.log(
+  `${deltas} deltas: ${recorded.length} bytes in ${chunks.length} read(s), node ${process.version}`,
+);
 for (const [name, make] of Object.entries(routes)) {
   const { events, bytes } = await relay(chunks, make());
   const perEvent: number[] = [];
@@ -136,6 +156,6 @@ for (const [name, make] of Object.entries(routes)) {
   }
   const sorted = [...perEvent].sort((a, b) => a - b);
   console.log(
-    `${name}: ${events} events, ${bytes} bytes out; CPU per event ${median(perEvent).toFixed(2)} µs (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`,
+    `${name}: ${events} events (${seen.firstDeltas} streams observed), ${bytes} bytes out; CPU per event ${median(perEvent).toFixed(2)} µs (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`,
   );
 }
