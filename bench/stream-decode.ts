@@ -13,7 +13,7 @@ import { Pool } from "undici";
 import { CallSlots, releasingOnEnd } from "../src/bedrock/admission.js";
 import { canTakeBuffered } from "../src/bedrock/buffered-events.js";
 import { converseEvents } from "../src/bedrock/lean/event-stream.js";
-import type { StreamObserver } from "../src/bedrock/transport.js";
+import type { BedrockRuntime, StreamObserver } from "../src/bedrock/transport.js";
 import { watchCalls } from "../src/bedrock/watched-runtime.js";
 import { MessagesStreamTranslator } from "../src/dialects/anthropic/messages-stream.js";
 import { ChatStreamTranslator } from "../src/dialects/openai/chat-stream.js";
@@ -78,13 +78,11 @@ type Frames = (event: ConverseStreamOutput) => string | undefined;
 
 /** One stream as the gateway's writeSse runs it: events taken synchronously while buffered, frames batched. */
 async function relay(chunks: Buffer[], frames: Frames): Promise<{ events: number; bytes: number }> {
-  const runtime = watchCalls(
-    {
-      converseStream: async (_input, _signal, _exchange, watching) =>
-        converseEvents(body(chunks), () => {}, watching),
-    } as Parameters<typeof watchCalls>[0],
-    60_000,
-  );
+  const transport: Pick<BedrockRuntime, "converseStream"> = {
+    converseStream: async (_input, _signal, _exchange, watching) =>
+      converseEvents(body(chunks), () => {}, watching),
+  };
+  const runtime = watchCalls(transport as BedrockRuntime, 60_000);
   const slot = slots.tryTake();
   if (!slot) throw new Error("no slot");
   const stream = await runtime.converseStream(
