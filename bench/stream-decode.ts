@@ -7,16 +7,21 @@
  * Prints CPU µs per event (the whole stream's CPU divided by its events) per route, median of
  * BENCH_DECODE_ROUNDS rounds, so two builds can be compared in one quiet minute of a shared machine.
  * BENCH_DECODE_READ (65536): the bytes of one network read the recorded answer is cut into.
+ * BENCH_DECODE_TREES (this checkout): comma-separated checkouts whose src/ is measured, round by round in
+ * turn in this one process (e.g. a clone of main, then this tree), so a busy spell hits each alike.
  */
+
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { Pool } from "undici";
-import { CallSlots, releasingOnEnd } from "../src/bedrock/admission.js";
-import { canTakeBuffered } from "../src/bedrock/buffered-events.js";
-import { converseEvents } from "../src/bedrock/lean/event-stream.js";
+import type * as Admission from "../src/bedrock/admission.js";
+import type * as BufferedEvents from "../src/bedrock/buffered-events.js";
+import type * as EventStream from "../src/bedrock/lean/event-stream.js";
 import type { BedrockRuntime, StreamObserver } from "../src/bedrock/transport.js";
-import { watchCalls } from "../src/bedrock/watched-runtime.js";
-import { MessagesStreamTranslator } from "../src/dialects/anthropic/messages-stream.js";
-import { ChatStreamTranslator } from "../src/dialects/openai/chat-stream.js";
+import type * as WatchedRuntime from "../src/bedrock/watched-runtime.js";
+import type * as MessagesStream from "../src/dialects/anthropic/messages-stream.js";
+import type * as ChatStream from "../src/dialects/openai/chat-stream.js";
 import { startEmulator } from "../src/emulator/server.js";
 import { signedPost } from "./signed.js";
 
@@ -24,6 +29,33 @@ const deltas = Number(process.env.BENCH_DECODE_DELTAS ?? 100);
 const rounds = Number(process.env.BENCH_DECODE_ROUNDS ?? 15);
 const readSize = Number(process.env.BENCH_DECODE_READ ?? 65_536);
 const streamsPerRound = Number(process.env.BENCH_DECODE_STREAMS ?? 400);
+const trees = (process.env.BENCH_DECODE_TREES ?? resolve(import.meta.dirname, ".."))
+  .split(",")
+  .map((tree) => resolve(tree.trim()));
+
+/** The modules of the streamed path, from one checkout. */
+interface Tree {
+  root: string;
+  admission: typeof Admission;
+  buffered: typeof BufferedEvents;
+  eventStream: typeof EventStream;
+  watched: typeof WatchedRuntime;
+  messages: typeof MessagesStream;
+  chat: typeof ChatStream;
+}
+
+async function load(root: string): Promise<Tree> {
+  const from = (path: string) => import(pathToFileURL(`${root}/src/${path}`).href);
+  return {
+    root,
+    admission: await from("bedrock/admission.ts"),
+    buffered: await from("bedrock/buffered-events.ts"),
+    eventStream: await from("bedrock/lean/event-stream.ts"),
+    watched: await from("bedrock/watched-runtime.ts"),
+    messages: await from("dialects/anthropic/messages-stream.ts"),
+    chat: await from("dialects/openai/chat-stream.ts"),
+  };
+}
 
 async function record(): Promise<Buffer> {
   const emulator = await startEmulator({ port: 0 });
@@ -72,27 +104,30 @@ function observer(): StreamObserver {
   };
 }
 
-const slots = new CallSlots({ limit: 1_000_000, queueLimit: 0, queueTimeoutMs: 1 });
-
 type Frames = (event: ConverseStreamOutput) => string | undefined;
 
 /** One stream as the gateway's writeSse runs it: events taken synchronously while buffered, frames batched. */
-async function relay(chunks: Buffer[], frames: Frames): Promise<{ events: number; bytes: number }> {
+async function relay(
+  tree: Tree,
+  slots: Admission.CallSlots,
+  chunks: Buffer[],
+  frames: Frames,
+): Promise<{ events: number; bytes: number }> {
   const transport: Pick<BedrockRuntime, "converseStream"> = {
     converseStream: async (_input, _signal, _exchange, watching) =>
-      converseEvents(body(chunks), () => {}, watching),
+      tree.eventStream.converseEvents(body(chunks), () => {}, watching),
   };
-  const runtime = watchCalls(transport as BedrockRuntime, 60_000);
+  const runtime = tree.watched.watchCalls(transport as BedrockRuntime, 60_000);
   const slot = slots.tryTake();
   if (!slot) throw new Error("no slot");
   const stream = await runtime.converseStream(
     { modelId: "m" },
     new AbortController().signal,
     undefined,
-    releasingOnEnd(slot, observer()),
+    tree.admission.releasingOnEnd(slot, observer()),
   );
   const iterator = stream[Symbol.asyncIterator]();
-  const buffered = canTakeBuffered(iterator) ? iterator : undefined;
+  const buffered = tree.buffered.canTakeBuffered(iterator) ? iterator : undefined;
   let batch = "";
   let events = 0;
   let bytes = 0;
@@ -115,9 +150,9 @@ async function relay(chunks: Buffer[], frames: Frames): Promise<{ events: number
   return { events, bytes };
 }
 
-const routes: Record<string, () => Frames> = {
-  chat: () => {
-    const translator = new ChatStreamTranslator(
+const routes: Record<string, (tree: Tree) => Frames> = {
+  chat: (tree) => {
+    const translator = new tree.chat.ChatStreamTranslator(
       "chatcmpl-abcdefabcdef",
       "amazon.nova-micro-v1:0",
       1_700_000_000,
@@ -125,8 +160,8 @@ const routes: Record<string, () => Frames> = {
     );
     return (event) => translator.frame(event);
   },
-  anthropic: () => {
-    const translator = new MessagesStreamTranslator(
+  anthropic: (tree) => {
+    const translator = new tree.messages.MessagesStreamTranslator(
       "msg_abcdefabcdefabcdef",
       "amazon.nova-micro-v1:0",
       undefined,
@@ -143,17 +178,39 @@ const chunks = reads(recorded);
 console.log(
   `${deltas} deltas: ${recorded.length} bytes in ${chunks.length} read(s), node ${process.version}`,
 );
+const loaded: { tree: Tree; slots: Admission.CallSlots }[] = [];
+for (const root of trees) {
+  const tree = await load(root);
+  loaded.push({
+    tree,
+    slots: new tree.admission.CallSlots({ limit: 1e9, queueLimit: 0, queueTimeoutMs: 1 }),
+  });
+}
 for (const [name, make] of Object.entries(routes)) {
-  const { events, bytes } = await relay(chunks, make());
-  const perEvent: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < streamsPerRound; i++) await relay(chunks, make());
-    const used = process.cpuUsage(start);
-    perEvent.push((used.user + used.system) / (streamsPerRound * events));
+  const perEvent = loaded.map(() => [] as number[]);
+  let shape = "";
+  for (const { tree, slots } of loaded) {
+    const { events, bytes } = await relay(tree, slots, chunks, make(tree));
+    shape ||= `${events} events, ${bytes} bytes out`;
+    if (shape !== `${events} events, ${bytes} bytes out`)
+      throw new Error(`${tree.root} relays another stream`);
   }
-  const sorted = [...perEvent].sort((a, b) => a - b);
-  console.log(
-    `${name}: ${events} events (${seen.firstDeltas} streams observed), ${bytes} bytes out; CPU per event ${median(perEvent).toFixed(2)} µs (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`,
-  );
+  const events = Number(shape.split(" ")[0]);
+  for (let round = 0; round < rounds; round++) {
+    // Each round in turn, starting with another tree each time.
+    for (let k = 0; k < loaded.length; k++) {
+      const index = (round + k) % loaded.length;
+      const { tree, slots } = loaded[index] as (typeof loaded)[number];
+      const start = process.cpuUsage();
+      for (let i = 0; i < streamsPerRound; i++) await relay(tree, slots, chunks, make(tree));
+      const used = process.cpuUsage(start);
+      perEvent[index]?.push((used.user + used.system) / (streamsPerRound * events));
+    }
+  }
+  loaded.forEach(({ tree }, index) => {
+    const sorted = [...(perEvent[index] as number[])].sort((a, b) => a - b);
+    console.log(
+      `${name} ${tree.root}: ${shape}; CPU per event ${median(sorted).toFixed(2)} µs (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`,
+    );
+  });
 }
