@@ -1,5 +1,4 @@
 import type {
-  ConverseStreamOutput,
   GuardrailConfiguration,
   GuardrailStreamConfiguration,
   GuardrailTraceAssessment,
@@ -8,7 +7,7 @@ import type { DocumentType } from "@smithy/types";
 import type { Exchange } from "../observability/exchange.js";
 import type { GuardrailRef } from "./call.js";
 import { summariseGuardrailTrace } from "./guardrail-trace.js";
-import type { BedrockRuntime } from "./transport.js";
+import type { BedrockRuntime, StreamObserver } from "./transport.js";
 
 export interface GuardrailPolicy {
   /** The deployment's guardrail; undefined when only calls that name one (per key) get one. */
@@ -63,15 +62,21 @@ function reportTrace(trace: GuardrailTraceAssessment | undefined, exchange: Exch
   if (trace && exchange) exchange.addGuardrailAssessment(summariseGuardrailTrace(trace));
 }
 
-/** Hands each event on unchanged, reporting the trace that ends the stream (in its metadata event). */
-async function* reportingStreamTrace(
-  events: AsyncIterable<ConverseStreamOutput>,
-  exchange: Exchange,
-): AsyncGenerator<ConverseStreamOutput> {
-  for await (const event of events) {
-    reportTrace(event.metadata?.trace?.guardrail, exchange);
-    yield event;
-  }
+/**
+ * The stream's observer, also reporting the trace that ends the stream (in its metadata event). An observer
+ * rather than a wrapping iterator: a wrapper would cost a promise per event and hide the events already in
+ * hand (`nextBuffered`) from the SSE writer.
+ */
+function reportingTrace(observer: StreamObserver | undefined, exchange: Exchange): StreamObserver {
+  return {
+    event(event) {
+      observer?.event(event);
+      reportTrace(event.metadata?.trace?.guardrail, exchange);
+    },
+    end(error) {
+      observer?.end(error);
+    },
+  };
 }
 
 /**
@@ -103,14 +108,13 @@ export function withGuardrail(runtime: BedrockRuntime, policy: GuardrailPolicy):
         ...config,
         streamProcessingMode: policy.streamMode,
       };
-      const events = await runtime.converseStream(
+      // Without a trace there is nothing to read, so the observer is not wrapped at all.
+      return runtime.converseStream(
         guarded(input, guardrailConfig),
         signal,
         exchange,
-        observer,
+        traced && exchange ? reportingTrace(observer, exchange) : observer,
       );
-      // Without a trace there is nothing to read, so the events are not wrapped at all.
-      return traced && exchange ? reportingStreamTrace(events, exchange) : events;
     },
     invokeModel: (request, signal, exchange) => runtime.invokeModel(request, signal, exchange),
     countTokens: (input, signal, exchange) => runtime.countTokens(input, signal, exchange),

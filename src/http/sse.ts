@@ -22,6 +22,12 @@ export interface SseFrames<T> {
   finish(): string | undefined | Promise<string | undefined>;
   /** The frame reporting a failure after the stream started (not called when the client has gone). */
   failed(error: unknown): string | undefined | Promise<string | undefined>;
+  /**
+   * True for an event after which only the end of the stream is expected (ConverseStream: `metadata`): the
+   * frames written from then on may wait for the rest of this turn of the event loop, so that when the end is
+   * already in hand they leave with the closing frame, in one write instead of two.
+   */
+  last?(event: T): boolean;
 }
 
 /**
@@ -61,12 +67,31 @@ export async function writeSse<T>(
   const add = (frame: string | undefined) => {
     if (frame) batch += frame;
   };
+  /** Set once the last event is in: the response is then corked until the end of this turn of the event loop. */
+  let ending = false;
+  let corked = false;
+  /** While corked, within this turn: a full buffer is not waited for (it drains only once uncorked). */
+  let holding = false;
+  const uncork = () => {
+    holding = false;
+    if (!response.writableEnded && !response.destroyed) response.uncork();
+  };
   /** Writes the frames gathered, then waits while the socket's buffer is full. */
   const flush = async (): Promise<void> => {
     if (batch === "") return;
     const data = batch;
     batch = "";
-    if (!gone() && !response.write(data)) await drained(response);
+    if (gone()) return;
+    if (ending && !corked) {
+      // node:http would send the write on the next tick, before the upstream's end (also known by then
+      // but reported a tick later) lets the closing frame follow: one more system call and TCP segment.
+      // end() sends everything corked; the immediate lets the frames go if the end is not in hand yet.
+      corked = true;
+      holding = true;
+      response.cork();
+      setImmediate(uncork);
+    }
+    if (!response.write(data) && !holding) await drained(response);
   };
   const iterator = events[Symbol.asyncIterator]();
   const buffered = canTakeBuffered(iterator) ? iterator : undefined;
@@ -88,6 +113,7 @@ export async function writeSse<T>(
           event = step.value;
         }
         if (gone()) break;
+        if (frames.last?.(event)) ending = true;
         add(frames.frame(event));
         if (batch.length >= flushAt) await flush();
       }

@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { EventStreamCodec, Int64 } from "@smithy/eventstream-codec";
 import type { MessageHeaders } from "@smithy/types";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
+import { crc32 } from "../../src/bedrock/lean/crc32.js";
 import { readEventFrame } from "../../src/bedrock/lean/event-frame.js";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -71,5 +74,39 @@ describe("readEventFrame", () => {
     expect(readEventFrame(both, first.length)?.headers).toEqual(stringHeaders(nearMisses));
     // A frame cut short at the end of the buffer is refused.
     expect(readEventFrame(both.subarray(0, both.length - 1), first.length)).toBeUndefined();
+  });
+
+  it("reads a header block it has seen before as it reads it the first time, and a near miss as itself", () => {
+    const repeatedOnly: MessageHeaders = {
+      ":message-type": { type: "string", value: "event" },
+      ":event-type": { type: "string", value: "contentBlockDelta" },
+      ":content-type": { type: "string", value: "application/json" },
+    };
+    // The same byte length as repeatedOnly, one byte off in a value: must not be taken for the block seen.
+    const nearMiss: MessageHeaders = {
+      ...repeatedOnly,
+      ":event-type": { type: "string", value: "contentBlockDeltb" },
+    };
+    const frame = (all: MessageHeaders, payload: string) =>
+      Buffer.from(codec.encode({ headers: all, body: fromUtf8(payload) }));
+    for (let round = 0; round < 3; round++) {
+      expect(readEventFrame(frame(repeatedOnly, `{"n":${round}}`))).toEqual({
+        headers: stringHeaders(repeatedOnly),
+        payload: `{"n":${round}}`,
+      });
+      expect(readEventFrame(frame(nearMiss, "{}"))?.headers).toEqual(stringHeaders(nearMiss));
+    }
+  });
+});
+
+describe("crc32", () => {
+  it("is zlib's CRC-32 of any range", () => {
+    const bytes = randomBytes(600);
+    for (let start = 0; start < 20; start++) {
+      for (const length of [0, 1, 7, 8, 9, 15, 16, 17, 63, 150, 511]) {
+        const end = start + length;
+        expect(crc32(bytes, start, end)).toBe(zlibCrc32(bytes.subarray(start, end)));
+      }
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { crc32 } from "node:zlib";
+import { crc32 } from "./crc32.js";
 
 /** The parts of one AWS event-stream frame the Converse stream reads: its string headers and its payload. */
 export interface EventFrame {
   /** Only the headers of type string (`:message-type`, `:event-type`, …); other types are skipped. */
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   payload: string;
 }
 
@@ -36,7 +36,8 @@ for (const text of [
   repeated.set(bytes.length, [...(repeated.get(bytes.length) ?? []), { text, bytes }]);
 }
 
-function textAt(frame: Buffer, start: number, end: number): string {
+/** A repeated text, or undefined. */
+function repeatedAt(frame: Buffer, start: number, end: number): string | undefined {
   const candidates = repeated.get(end - start);
   if (candidates !== undefined) {
     for (const { text, bytes } of candidates) {
@@ -45,7 +46,75 @@ function textAt(frame: Buffer, start: number, end: number): string {
       if (at === bytes.length) return text;
     }
   }
-  return frame.toString("utf8", start, end);
+  return undefined;
+}
+
+/**
+ * Whole header blocks seen before, made only of repeated texts (string headers), with what they read as:
+ * nearly every frame of a stream carries the very bytes of the one before (`:event-type` contentBlockDelta,
+ * `:content-type`, `:message-type` event), so comparing them once costs less than reading three headers.
+ * Bounded: only blocks of the repeated texts are kept, and at most `knownLimit` of them.
+ */
+const knownBlocks = new Map<number, { bytes: Buffer; headers: Readonly<Record<string, string>> }[]>();
+const knownLimit = 64;
+let knownCount = 0;
+
+function knownBlock(frame: Buffer, start: number, end: number): Readonly<Record<string, string>> | undefined {
+  const candidates = knownBlocks.get(end - start);
+  if (candidates === undefined) return undefined;
+  for (const { bytes, headers } of candidates) {
+    let at = 0;
+    while (at < bytes.length && bytes[at] === frame[start + at]) at++;
+    if (at === bytes.length) return headers;
+  }
+  return undefined;
+}
+
+function remember(frame: Buffer, start: number, end: number, headers: Record<string, string>): void {
+  if (knownCount >= knownLimit) return;
+  knownCount++;
+  const bytes = Buffer.from(frame.subarray(start, end));
+  knownBlocks.set(end - start, [
+    ...(knownBlocks.get(end - start) ?? []),
+    { bytes, headers: Object.freeze(headers) },
+  ]);
+}
+
+/** The string headers of a block, or undefined for a malformed one; `remember`s it if it is all repeated. */
+function readHeaders(
+  bytes: Buffer,
+  start: number,
+  end: number,
+): Readonly<Record<string, string>> | undefined {
+  const headers: Record<string, string> = {};
+  let allRepeated = true;
+  let at = start;
+  while (at < end) {
+    const nameEnd = at + 1 + (bytes[at] as number);
+    if (nameEnd >= end) return undefined;
+    const type = bytes[nameEnd] as number;
+    let valueAt = nameEnd + 1;
+    let valueLength = fixedValueLength[type];
+    if (valueLength === undefined) return undefined;
+    if (valueLength < 0) {
+      if (valueAt + 2 > end) return undefined;
+      valueLength = bytes.readUInt16BE(valueAt);
+      valueAt += 2;
+    }
+    const next = valueAt + valueLength;
+    if (next > end) return undefined;
+    if (type === STRING) {
+      let name = repeatedAt(bytes, at + 1, nameEnd);
+      let value = repeatedAt(bytes, valueAt, next);
+      if (name === undefined || value === undefined) allRepeated = false;
+      name ??= bytes.toString("utf8", at + 1, nameEnd);
+      value ??= bytes.toString("utf8", valueAt, next);
+      headers[name] = value;
+    } else allRepeated = false;
+    at = next;
+  }
+  if (allRepeated) remember(bytes, start, end, headers);
+  return headers;
 }
 
 /**
@@ -64,26 +133,9 @@ export function readEventFrame(bytes: Buffer, start = 0): EventFrame | undefined
   const payloadEnd = start + length - 4;
   const headersEnd = start + 12 + headersLength;
   if (headersEnd > payloadEnd) return undefined;
-  if (crc32(bytes.subarray(start, start + 8)) !== bytes.readUInt32BE(start + 8)) return undefined;
-  if (crc32(bytes.subarray(start, payloadEnd)) !== bytes.readUInt32BE(payloadEnd)) return undefined;
-  const headers: Record<string, string> = {};
-  let at = start + 12;
-  while (at < headersEnd) {
-    const nameEnd = at + 1 + (bytes[at] as number);
-    if (nameEnd >= headersEnd) return undefined;
-    const type = bytes[nameEnd] as number;
-    let valueAt = nameEnd + 1;
-    let valueLength = fixedValueLength[type];
-    if (valueLength === undefined) return undefined;
-    if (valueLength < 0) {
-      if (valueAt + 2 > headersEnd) return undefined;
-      valueLength = bytes.readUInt16BE(valueAt);
-      valueAt += 2;
-    }
-    const next = valueAt + valueLength;
-    if (next > headersEnd) return undefined;
-    if (type === STRING) headers[textAt(bytes, at + 1, nameEnd)] = textAt(bytes, valueAt, next);
-    at = next;
-  }
+  if (crc32(bytes, start, start + 8) !== bytes.readUInt32BE(start + 8)) return undefined;
+  if (crc32(bytes, start, payloadEnd) !== bytes.readUInt32BE(payloadEnd)) return undefined;
+  const headers = knownBlock(bytes, start + 12, headersEnd) ?? readHeaders(bytes, start + 12, headersEnd);
+  if (headers === undefined) return undefined;
   return { headers, payload: bytes.toString("utf8", headersEnd, payloadEnd) };
 }

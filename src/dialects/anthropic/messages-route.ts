@@ -67,6 +67,7 @@ export function messagesHandler(deps: Deps, resolveModel: (name: string) => Prom
           request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
           return sseFrame(anthropicErrorBody(gatewayError));
         },
+        last: (event) => event.metadata !== undefined,
       },
       signal,
     );

@@ -64,6 +64,7 @@ export function chatCompletionsHandler(deps: Deps, resolveModel: (name: string) 
           request.log.warn({ err: toGatewayError(gatewayError) }, "stream failed after it started");
           return `data: ${JSON.stringify(openAiErrorBody(gatewayError))}\n\n`;
         },
+        last: (event) => event.metadata !== undefined,
       },
       signal,
     );

@@ -162,6 +162,7 @@ export function responsesHandlers(
           await keepQuietly(failed.response);
           return failed.frames;
         },
+        last: (event) => event.metadata !== undefined,
       },
       signal,
     );
