@@ -39,7 +39,8 @@ export const gatewayStopSeconds = gatewayDrainSeconds + 5;
 export const gatewayCommand = [
   "node",
   "--max-semi-space-size=4",
-  "--heap-growing-percent=50",
+  "--heap-growing-percent=20",
+  "--v8-pool-size=1",
   "dist/main.js",
 ];
 

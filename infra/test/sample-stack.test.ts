@@ -107,7 +107,7 @@ describe("the gateway container", () => {
     const gateway = containers(sample).get("gateway");
     expect(gateway?.Command).toEqual(gatewayCommand);
     expect(gatewayCommand).toEqual(
-      expect.arrayContaining(["--max-semi-space-size=4", "--heap-growing-percent=50"]),
+      expect.arrayContaining(["--max-semi-space-size=4", "--heap-growing-percent=20", "--v8-pool-size=1"]),
     );
     expect(environmentOf(gateway)).not.toHaveProperty("NODE_OPTIONS");
   });
