@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Deps } from "../deps.js";
-import { anthropicDialect, dialectTable, openAiDialect } from "../dialects/dialect.js";
 import { GatewayError } from "../errors.js";
 import { AuthFailureGuard } from "../limits/auth-failures.js";
 import { limitCountersFor } from "../limits/counters-for.js";
@@ -58,10 +57,6 @@ export async function registerAuthentication(
     config.AUTH_FAILURE_LIMIT_PER_MINUTE > 0
       ? new AuthFailureGuard(config.AUTH_FAILURE_LIMIT_PER_MINUTE, counters, deps.now, app.log)
       : undefined;
-  const dialects = dialectTable([
-    { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
-    { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
-  ]);
 
   // Node answers `Expect: 100-continue` by itself, inviting the body before any hook has run; with a
   // listener here, the hook below sends 100 Continue only once the key is accepted.
@@ -110,7 +105,8 @@ export async function registerAuthentication(
     request.exchange.keyName = key.name;
     request.exchange.guardrail = key.guardrail;
     const route = routeNameOf(request.routeOptions.url);
-    const policy = enforcer.admit(key, route, dialects.forUrl(request.url).name, request, reply);
+    // The request's Exchange (the first onRequest hook, src/app.ts) has its dialect from the same prefixes.
+    const policy = enforcer.admit(key, route, request.exchange.dialect, request, reply);
     if (policy instanceof Promise) {
       policy.then((decided) => {
         admitted(request, reply, decided);
