@@ -2,13 +2,23 @@
  * `npm run bench:auth` (also run by `npm run bench`): what authentication costs.
  * 1. One key check in-process: header parsing + salted digest + constant-time compare, in µs. Then one
  *    request's limit updates in-process (slot and rpm, tpm, release with a token correction), in CPU µs:
- *    counters in memory, in Redis one update at a time, and in Redis through leases.
- * 2. A chat request through a gateway without and with a key (same emulator, same run, alternated),
- *    at concurrency 1: added latency and the gateway's CPU time per request. Also with a 10,000-key store
- *    whose key has rpm, tpm and max_concurrent limits, counted in memory and in Redis (a redis-server
- *    started for the run on a free loopback port). The gateways take turns in short rounds; what each adds
- *    is the median over rounds of its CPU per request less that of the gateway without a key in the same
- *    round, so load from elsewhere on a shared machine, which drifts over seconds, cancels out.
+ *    counters in memory, in Redis one update at a time, and in Redis through leases. (The whole named-key
+ *    path of a request in-process, for an A/B of its code: bench/key-path.ts.)
+ * 2. A chat request through a gateway without and with a key (same emulator, same run), at each concurrency
+ *    of BENCH_AUTH_CONCURRENCY (1,16): the gateway's CPU time per request (all its threads, from the
+ *    scheduler's nanosecond counts) and what a key adds to it. Also with a 10,000-key store whose key has
+ *    rpm, tpm and max_concurrent limits, counted in memory and in Redis (a redis-server started for the run on
+ *    a free loopback port); issue 19 asks these two to add at most 0.05 ms, and each row says whether its
+ *    median does and in how many rounds. The gateways take turns in short rounds (BENCH_SECONDS per gateway,
+ *    8, cut into BENCH_ROUNDS, 8), each turn after an unmeasured warm-up; what a gateway adds is the median
+ *    over rounds of its CPU per request less that of the no-key gateway in the same round, so load from
+ *    elsewhere on a shared machine, which drifts over seconds, cancels out; quartiles and extremes show the
+ *    spread. At c=1 a request's CPU includes waking the idle gateway, and every µs of work costs more than
+ *    under load; at c=16 it is the gateway's work.
+ * BENCH_PORT_BASE (4321: the emulator's port, the gateways take the next ones), BENCH_PROFILE=DIR (a V8 CPU
+ * profile of each gateway, see bench/profile-summary.ts), BENCH_AUTH_GATEWAYS_ONLY=1 (part 2 alone),
+ * BENCH_AUTH_MICRO_ONLY=1 (part 1 alone), BENCH_AUTH_BASELINE=DIR (a build of another tree, `npm run build --
+ * DIR` run there: its two store gateways take turns too, for an A/B in one run).
  */
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -307,9 +317,9 @@ async function chatWithAndWithoutKey() {
       }));
       let scripts = 0;
       // Short rounds, the gateways in the same order in each, so each idles as long between its turns and
-      // drift on a shared machine hits all alike. A turn starts with half a second of unmeasured load: a
-      // gateway that has been idle first spends CPU getting back into its stride (a heap V8 shrank while it was
-      // idle grows back through extra collections), in proportion to its heap, not to the requests served.
+      // drift on a shared machine hits all alike. A turn starts with half a second of unmeasured load: the
+      // first requests after a gateway idled cost it more than the next ones (in a trial where one gateway
+      // took turns back to back, it cost a third of what the others did), which is no cost of its key.
       for (let round = 0; round < rounds; round++) {
         for (const [index, gateway] of gateways.entries()) {
           const total = totals[index] as (typeof totals)[number];
