@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Deps } from "../deps.js";
-import { anthropicDialect, dialectTable, openAiDialect } from "../dialects/dialect.js";
 import { GatewayError } from "../errors.js";
 import { AuthFailureGuard } from "../limits/auth-failures.js";
 import { limitCountersFor } from "../limits/counters-for.js";
 import { LimitEnforcer } from "../limits/enforcer.js";
+import type { RequestPolicy } from "../limits/request-policy.js";
 import { routeNameOf } from "../limits/route-names.js";
 import { presentedKey } from "./credentials.js";
 import { hasKeySource } from "./load.js";
@@ -57,46 +57,65 @@ export async function registerAuthentication(
     config.AUTH_FAILURE_LIMIT_PER_MINUTE > 0
       ? new AuthFailureGuard(config.AUTH_FAILURE_LIMIT_PER_MINUTE, counters, deps.now, app.log)
       : undefined;
-  const dialects = dialectTable([
-    { prefix: config.OPENAI_ROUTES_PREFIX, dialect: openAiDialect },
-    { prefix: config.ANTHROPIC_ROUTES_PREFIX, dialect: anthropicDialect },
-  ]);
 
   // Node answers `Expect: 100-continue` by itself, inviting the body before any hook has run; with a
   // listener here, the hook below sends 100 Continue only once the key is accepted.
   app.server.on("checkContinue", (request, response) => app.server.emit("request", request, response));
 
-  app.addHook("onRequest", async (request, reply) => {
-    if (!isPublicRequest(request)) {
-      // Before the key is even read: a blocked address learns nothing more about any key.
-      failures?.check(request.ip);
-      const presented = presentedKey(request.raw.rawHeaders);
-      const { telemetry } = deps.observability;
-      if (presented.kind === "ambiguous") {
-        telemetry.authenticationFailed("ambiguous");
-        throw new GatewayError(
-          "invalid_request",
-          `The ${presented.header} header is repeated; send exactly one.`,
-          { code: "ambiguous_credentials", headers: { connection: "close" } },
-        );
-      }
-      if (presented.kind === "refused") {
-        telemetry.authenticationFailed("missing_or_malformed");
-        throw refused(presented.message);
-      }
-      const key = verifier.verify(presented.key, deps.now());
-      if (key === undefined) {
-        telemetry.authenticationFailed("invalid_key");
-        await failures?.failed(request.ip);
-        throw refused("Invalid API key.");
-      }
-      request.keyName = key.name;
-      request.exchange.keyName = key.name;
-      request.exchange.guardrail = key.guardrail;
-      const route = routeNameOf(request.routeOptions.url);
-      request.keyPolicy = await enforcer.admit(key, route, dialects.forUrl(request.url).name, request, reply);
-    }
+  /** The policy is set; with `Expect: 100-continue` the body is invited only now. */
+  const admitted = (request: FastifyRequest, reply: FastifyReply, policy: RequestPolicy | null) => {
+    request.keyPolicy = policy;
     if (expectsContinue(request)) reply.raw.writeContinue();
+  };
+
+  // A callback hook rather than an async one: most requests are decided without waiting (keys in memory,
+  // limits counted in memory or granted from leases), and then no promise is made at all. Fastify hands a
+  // synchronous throw to the error handler as it does a rejection.
+  app.addHook("onRequest", (request, reply, done) => {
+    if (isPublicRequest(request)) {
+      admitted(request, reply, null);
+      done();
+      return;
+    }
+    // Before the key is even read: a blocked address learns nothing more about any key.
+    failures?.check(request.ip);
+    const presented = presentedKey(request.raw.rawHeaders);
+    const { telemetry } = deps.observability;
+    if (presented.kind === "ambiguous") {
+      telemetry.authenticationFailed("ambiguous");
+      throw new GatewayError(
+        "invalid_request",
+        `The ${presented.header} header is repeated; send exactly one.`,
+        { code: "ambiguous_credentials", headers: { connection: "close" } },
+      );
+    }
+    if (presented.kind === "refused") {
+      telemetry.authenticationFailed("missing_or_malformed");
+      throw refused(presented.message);
+    }
+    const key = verifier.verify(presented.key, deps.now());
+    if (key === undefined) {
+      telemetry.authenticationFailed("invalid_key");
+      const refusal = refused("Invalid API key.");
+      if (failures === undefined) throw refusal;
+      failures.failed(request.ip).then(() => done(refusal), done);
+      return;
+    }
+    request.keyName = key.name;
+    request.exchange.keyName = key.name;
+    request.exchange.guardrail = key.guardrail;
+    const route = routeNameOf(request.routeOptions.url);
+    // The request's Exchange (the first onRequest hook, src/app.ts) has its dialect from the same prefixes.
+    const policy = enforcer.admit(key, route, request.exchange.dialect, request, reply);
+    if (policy instanceof Promise) {
+      policy.then((decided) => {
+        admitted(request, reply, decided);
+        done();
+      }, done);
+      return;
+    }
+    admitted(request, reply, policy);
+    done();
   });
 
   app.addHook("onReady", async () => verifier.start(app.log, deps.now));

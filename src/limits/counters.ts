@@ -62,6 +62,13 @@ export interface LimitCounters {
    * the slot free, a refused slot leaves the buckets uncharged.
    */
   admit(slot: SlotSpec | undefined, buckets: BucketSpec[]): Promise<AdmitResult>;
+  /**
+   * `admit` decided without waiting, when these counters can (in memory; from leases and kept slots), with
+   * the same effect; undefined when only `admit` can decide (nothing was taken then). Never throws.
+   */
+  admitNow?(slot: SlotSpec | undefined, buckets: BucketSpec[]): AdmitResult | undefined;
+  /** `take` decided without waiting, as `admitNow`. */
+  takeNow?(buckets: BucketSpec[]): TakeResult | undefined;
   adjust(adjustment: Adjustment): Promise<void>;
   /** Gives a slot taken by `admit` back, applying `adjustment` in the same update when given. */
   release(slot: Omit<SlotSpec, "max">, adjustment?: Adjustment): Promise<void>;

@@ -166,10 +166,46 @@ export function leasedCounters(
   }
 
   /**
+   * The admission when this instance can grant all of it: every bucket's cost from its lease and the slot
+   * (when asked for) from a kept one; otherwise undefined, with nothing taken. No shared update, no waiting.
+   */
+  function admitNow(slot: SlotSpec | undefined, specs: BucketSpec[]): AdmitResult | undefined {
+    const count = specs.length;
+    for (let index = 0; index < count; index++) {
+      const spec = specs[index] as BucketSpec;
+      const lease = leases.get(spec.id);
+      if (lease === undefined || lease.capacity !== spec.capacity || lease.units < spec.cost)
+        return undefined;
+    }
+    let free = Number.POSITIVE_INFINITY;
+    if (slot !== undefined) {
+      const state = slots.get(slot.id);
+      const kept = state?.max === slot.max ? state.idle.pop() : undefined;
+      if (state === undefined || kept === undefined) return undefined;
+      state.holders.set(slot.holder, kept.holder);
+      free = state.free;
+    }
+    const time = now();
+    const levels: number[] = new Array(count);
+    const leased: number[] = new Array(count);
+    for (let index = 0; index < count; index++) {
+      const spec = specs[index] as BucketSpec;
+      const lease = leases.get(spec.id) as Lease;
+      lease.units -= spec.cost;
+      lease.usedAt = time;
+      levels[index] = levelOf(lease, time);
+      leased[index] = 0;
+    }
+    return { slot: true, free, allowed: true, levels, leased };
+  }
+
+  /**
    * One admission: buckets whose cost this instance's lease covers are charged here, the others in one
    * shared update, together with the slot when no kept slot is free. All or none.
    */
   async function admit(slot: SlotSpec | undefined, specs: BucketSpec[]): Promise<AdmitResult> {
+    const granted = admitNow(slot, specs);
+    if (granted !== undefined) return granted;
     const time = now();
     const { local, remote, remoteIndex, undo } = split(specs, time);
 
@@ -259,6 +295,8 @@ export function leasedCounters(
       return { allowed, levels, leased };
     },
     admit,
+    admitNow,
+    takeNow: (specs) => admitNow(undefined, specs),
     async adjust(adjustment) {
       if (!adjustLocally(adjustment)) await shared.adjust(adjustment);
     },

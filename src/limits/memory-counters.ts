@@ -1,10 +1,12 @@
 import {
   type Adjustment,
+  type AdmitResult,
   type BucketSpec,
   type LimitCounters,
   lent,
   needed,
   refilled,
+  type SlotSpec,
   type TakeResult,
 } from "./counters.js";
 
@@ -30,42 +32,87 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
     }
   }
 
+  // Loops rather than map/every/forEach, and each bucket's state updated in place: this runs on every
+  // request of a key with limits.
   function take(specs: BucketSpec[]): TakeResult {
     const time = now();
-    const levels = specs.map((spec) => levelOf(spec, time));
-    const allowed = specs.every((spec, index) => (levels[index] as number) >= needed(spec));
-    const leased = specs.map(() => 0);
-    specs.forEach((spec, index) => {
+    const count = specs.length;
+    const levels: number[] = new Array(count);
+    let allowed = true;
+    for (let index = 0; index < count; index++) {
+      const spec = specs[index] as BucketSpec;
+      const level = levelOf(spec, time);
+      levels[index] = level;
+      if (level < needed(spec)) allowed = false;
+    }
+    const leased: number[] = new Array(count);
+    for (let index = 0; index < count; index++) {
+      const spec = specs[index] as BucketSpec;
       const before = levels[index] as number;
       const lease = allowed ? lent(spec, before) : 0;
       const level = before - (allowed ? spec.cost : 0) - lease;
       levels[index] = level;
       leased[index] = lease;
-      buckets.set(spec.id, { level, at: time });
-    });
+      const state = buckets.get(spec.id);
+      if (state === undefined) buckets.set(spec.id, { level, at: time });
+      else {
+        state.level = level;
+        state.at = time;
+      }
+    }
     return { allowed, levels, leased };
+  }
+
+  function admit(slot: SlotSpec | undefined, specs: BucketSpec[]): AdmitResult {
+    if (slot === undefined) {
+      const result = take(specs);
+      return {
+        slot: true,
+        free: Number.POSITIVE_INFINITY,
+        allowed: result.allowed,
+        levels: result.levels,
+        leased: result.leased,
+      };
+    }
+    const held = slots.get(slot.id);
+    if (held !== undefined && held.size >= slot.max)
+      return { slot: false, free: 0, allowed: false, levels: [], leased: [] };
+    const result = take(specs);
+    let size = held?.size ?? 0;
+    if (result.allowed) {
+      if (held === undefined) slots.set(slot.id, new Set([slot.holder]));
+      else held.add(slot.holder);
+      size = slots.get(slot.id)?.size ?? 0;
+    }
+    return {
+      slot: true,
+      free: slot.max - size,
+      allowed: result.allowed,
+      levels: result.levels,
+      leased: result.leased,
+    };
   }
 
   function adjust({ bucket, delta }: Adjustment) {
     const time = now();
-    buckets.set(bucket.id, { level: Math.min(bucket.capacity, levelOf(bucket, time) - delta), at: time });
+    const level = Math.min(bucket.capacity, levelOf(bucket, time) - delta);
+    const state = buckets.get(bucket.id);
+    if (state === undefined) buckets.set(bucket.id, { level, at: time });
+    else {
+      state.level = level;
+      state.at = time;
+    }
   }
 
   return {
     async take(specs) {
       return take(specs);
     },
+    takeNow: take,
     async admit(slot, specs) {
-      if (slot === undefined) return { slot: true, free: Number.POSITIVE_INFINITY, ...take(specs) };
-      const held = slots.get(slot.id) ?? new Set<string>();
-      if (held.size >= slot.max) return { slot: false, free: 0, allowed: false, levels: [], leased: [] };
-      const result = take(specs);
-      if (result.allowed) {
-        held.add(slot.holder);
-        slots.set(slot.id, held);
-      }
-      return { slot: true, free: slot.max - held.size, ...result };
+      return admit(slot, specs);
     },
+    admitNow: admit,
     async adjust(adjustment) {
       adjust(adjustment);
     },

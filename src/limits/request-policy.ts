@@ -27,8 +27,11 @@ export interface RequestPolicy {
   readonly keyName: string | undefined;
   /** Whether the key may use a model known by any of `names` (a model list shows only those). */
   allowsModel(...names: string[]): boolean;
-  /** Throws a 403 GatewayError outside the key's model scope, a 429 past its tokens per minute. */
-  admitModel(call: ModelCall): Promise<void>;
+  /**
+   * Throws a 403 GatewayError outside the key's model scope, a 429 past its tokens per minute; a promise
+   * only when the counters have to be waited for (callers `await` it either way).
+   */
+  admitModel(call: ModelCall): void | Promise<void>;
   /** The usage the model reported, replacing the estimate in the tokens-per-minute count. */
   settle(usage: TokenUsage | undefined): void;
 }
@@ -38,7 +41,7 @@ export function unrestrictedPolicy(keyName: string | undefined): RequestPolicy {
   return {
     keyName,
     allowsModel: () => true,
-    admitModel: async () => {},
+    admitModel() {},
     settle() {},
   };
 }

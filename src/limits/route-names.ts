@@ -19,6 +19,21 @@ const families: [RegExp, RouteName][] = [
  */
 export function routeNameOf(pattern: string | undefined): RouteName | "other" | undefined {
   if (pattern === undefined) return undefined;
-  for (const [family, name] of families) if (family.test(pattern)) return name;
-  return "other";
+  let name = known.get(pattern);
+  if (name === undefined) {
+    name = "other";
+    for (const [family, familyName] of families) {
+      if (family.test(pattern)) {
+        name = familyName;
+        break;
+      }
+    }
+    // Patterns are the registered routes', a few dozen; the bound is only a safeguard.
+    if (known.size >= 1_000) known.clear();
+    known.set(pattern, name);
+  }
+  return name;
 }
+
+/** Each registered pattern's family, worked out on its first request rather than on every one. */
+const known = new Map<string, RouteName | "other">();
