@@ -21,7 +21,7 @@
  * DIR` run there: its two store gateways take turns too, for an A/B in one run).
  */
 import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,25 +38,8 @@ import { memoryCounters } from "../src/limits/memory-counters.js";
 import { redisCounters } from "../src/store/limit-counters.js";
 import { connectRedis } from "../src/store/redis.js";
 import { startRedisServer } from "../test/helpers/redis-server.js";
+import { keyStoreWith } from "./key-store-fixture.js";
 import { cpuMillis, type Service, startNode } from "./processes.js";
-
-/** A key store of `size` entries, one of them (with generous limits, never reached) for `key`. */
-function keyStoreWith(key: string, size: number): string {
-  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  const entries: unknown[] = Array.from({ length: size - 1 }, (_, index) => ({
-    name: `team-${index}`,
-    sha256: sha256(randomBytes(32).toString("base64url")),
-    rpm: 1000,
-  }));
-  entries.push({
-    name: "bench",
-    sha256: sha256(key),
-    rpm: 10_000_000,
-    tpm: 1_000_000_000,
-    max_concurrent: 64,
-  });
-  return JSON.stringify(entries);
-}
 
 /**
  * Lua scripts Redis has run so far (INFO commandstats: EVALSHA and EVAL calls). Every limit update is one

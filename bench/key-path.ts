@@ -9,7 +9,7 @@
  * For an A/B, run the same file from a copy of another tree (e.g. `git archive` of a commit, with a
  * node_modules link) alternately with this one: BENCH_KEY_PATH_ROUNDS (5) alternations are the caller's.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,26 +29,10 @@ import { routeNameOf } from "../src/limits/route-names.js";
 import { redisCounters } from "../src/store/limit-counters.js";
 import { connectRedis } from "../src/store/redis.js";
 import { startRedisServer } from "../test/helpers/redis-server.js";
+import { keyStoreWith } from "./key-store-fixture.js";
 
 const perBatch = Number(process.env.BENCH_KEY_PATH_REQUESTS ?? 20_000);
 const batches = 9;
-
-function keyStoreWith(key: string, size: number): string {
-  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  const entries: unknown[] = Array.from({ length: size - 1 }, (_, index) => ({
-    name: `team-${index}`,
-    sha256: sha256(randomBytes(32).toString("base64url")),
-    rpm: 1000,
-  }));
-  entries.push({
-    name: "bench",
-    sha256: sha256(key),
-    rpm: 10_000_000,
-    tpm: 1_000_000_000,
-    max_concurrent: 64,
-  });
-  return JSON.stringify(entries);
-}
 
 /** A stand-in for Fastify's reply: headers set on it, and its raw response's events. */
 class BenchReply {

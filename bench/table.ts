@@ -11,22 +11,15 @@ export interface Round {
   connections?: number;
 }
 
-export interface Row {
+/**
+ * One target in one cell over all rounds: rps, p50 and p99 are the medians of its rounds, errors and requests
+ * their sums; for gateways, the median CPU per request, the largest RSS, and the connections opened to the
+ * emulator in all rounds.
+ */
+export interface Row extends Round {
   target: string;
   mode: string;
   concurrency: number;
-  /** Medians over the rounds. */
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Sums over the rounds. */
-  errors: number;
-  requests: number;
-  /** Gateway rows only: median CPU per request, largest RSS, connections opened in all rounds. */
-  cpuPerRequest?: number;
-  rss?: number;
-  /** Connections the gateway opened to the emulator during this cell. */
-  connections?: number;
   rounds: Round[];
 }
 
