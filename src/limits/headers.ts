@@ -9,32 +9,6 @@ export function openAiDuration(ms: number): string {
   return `${minutes}m${Math.round((seconds - minutes * 60) * 10) / 10}s`;
 }
 
-/**
- * The rate-limit headers each dialect's clients read, for one bucket: its limit, what remains, and when it
- * is full again (OpenAI: a duration; Anthropic: an RFC 3339 time).
- */
-export function rateLimitHeaders(
-  dialect: "openai" | "anthropic",
-  kind: LimitKind,
-  bucket: { limit: number; remaining: number; resetMs: number },
-  now: number,
-): Record<string, string> {
-  const remaining = String(Math.max(0, Math.floor(bucket.remaining)));
-  if (dialect === "openai") {
-    return {
-      [`x-ratelimit-limit-${kind}`]: String(bucket.limit),
-      [`x-ratelimit-remaining-${kind}`]: remaining,
-      [`x-ratelimit-reset-${kind}`]: openAiDuration(bucket.resetMs),
-    };
-  }
-  const reset = new Date(Math.ceil((now + bucket.resetMs) / 1000) * 1000).toISOString().replace(".000Z", "Z");
-  return {
-    [`anthropic-ratelimit-${kind}-limit`]: String(bucket.limit),
-    [`anthropic-ratelimit-${kind}-remaining`]: remaining,
-    [`anthropic-ratelimit-${kind}-reset`]: reset,
-  };
-}
-
 /** The three header names of each dialect and kind, built once rather than per answer. */
 const headerNames = {
   openai: {
@@ -61,8 +35,9 @@ export interface HeaderTarget {
 }
 
 /**
- * Writes what rateLimitHeaders returns straight onto `target`, on every answer: the header names are
- * constants, and the reset value is turned into text only when it differs from the previous answer's (under
+ * The rate-limit headers each dialect's clients read, for one bucket: its limit, what remains, and when it is
+ * full again (OpenAI: a duration; Anthropic: an RFC 3339 time to the second, rounded up). Written straight
+ * onto `target` on every answer: the header names are constants, and the reset value is turned into text only when it differs from the previous answer's (under
  * load most answers of a bucket far from empty say the same "0ms", or the same second).
  */
 export class RateLimitHeaderWriter {

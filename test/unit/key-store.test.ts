@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { KeyStore } from "../../src/auth/key-store.js";
-import { openAiDuration, rateLimitHeaders } from "../../src/limits/headers.js";
+import { openAiDuration, RateLimitHeaderWriter } from "../../src/limits/headers.js";
 import { memoryCounters } from "../../src/limits/memory-counters.js";
 import { modelScope } from "../../src/limits/model-globs.js";
 import { routeNameOf } from "../../src/limits/route-names.js";
@@ -152,17 +152,35 @@ describe("rate-limit headers", () => {
     expect(openAiDuration(20)).toBe("20ms");
     expect(openAiDuration(6000)).toBe("6s");
     expect(openAiDuration(90_000)).toBe("1m30s");
-    expect(rateLimitHeaders("openai", "requests", { limit: 10, remaining: 8.7, resetMs: 7800 }, 0)).toEqual({
+    /** The headers the writer sets for one bucket, as an object. */
+    const written = (
+      dialect: "openai" | "anthropic",
+      kind: "requests" | "tokens",
+      bucket: { limit: number; remaining: number; resetMs: number },
+      now: number,
+    ) => {
+      const headers: Record<string, string> = {};
+      const target = { header: (name: string, value: string) => (headers[name] = value) };
+      new RateLimitHeaderWriter().write(
+        target,
+        dialect,
+        kind,
+        String(bucket.limit),
+        bucket.remaining,
+        bucket.resetMs,
+        () => now,
+      );
+      return headers;
+    };
+    expect(written("openai", "requests", { limit: 10, remaining: 8.7, resetMs: 7800 }, 0)).toEqual({
       "x-ratelimit-limit-requests": "10",
       "x-ratelimit-remaining-requests": "8",
       "x-ratelimit-reset-requests": "7.8s",
     });
-    expect(rateLimitHeaders("anthropic", "tokens", { limit: 1000, remaining: -3, resetMs: 1500 }, 0)).toEqual(
-      {
-        "anthropic-ratelimit-tokens-limit": "1000",
-        "anthropic-ratelimit-tokens-remaining": "0",
-        "anthropic-ratelimit-tokens-reset": "1970-01-01T00:00:02Z",
-      },
-    );
+    expect(written("anthropic", "tokens", { limit: 1000, remaining: -3, resetMs: 1500 }, 0)).toEqual({
+      "anthropic-ratelimit-tokens-limit": "1000",
+      "anthropic-ratelimit-tokens-remaining": "0",
+      "anthropic-ratelimit-tokens-reset": "1970-01-01T00:00:02Z",
+    });
   });
 });
