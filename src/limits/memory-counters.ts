@@ -24,6 +24,16 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
     return state === undefined ? bucket.capacity : refilled(state.level, time - state.at, bucket.capacity);
   };
 
+  /** A bucket's new level, its state updated in place once it has one. */
+  const store = (id: string, level: number, time: number) => {
+    const state = buckets.get(id);
+    if (state === undefined) buckets.set(id, { level, at: time });
+    else {
+      state.level = level;
+      state.at = time;
+    }
+  };
+
   function sweep(time: number) {
     for (const [id, window] of windows) if (window.endsAt <= time) windows.delete(id);
     for (const id of windows.keys()) {
@@ -53,40 +63,23 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
       const level = before - (allowed ? spec.cost : 0) - lease;
       levels[index] = level;
       leased[index] = lease;
-      const state = buckets.get(spec.id);
-      if (state === undefined) buckets.set(spec.id, { level, at: time });
-      else {
-        state.level = level;
-        state.at = time;
-      }
+      store(spec.id, level, time);
     }
     return { allowed, levels, leased };
   }
 
   function admit(slot: SlotSpec | undefined, specs: BucketSpec[]): AdmitResult {
-    if (slot === undefined) {
-      const result = take(specs);
-      return {
-        slot: true,
-        free: Number.POSITIVE_INFINITY,
-        allowed: result.allowed,
-        levels: result.levels,
-        leased: result.leased,
-      };
-    }
-    const held = slots.get(slot.id);
-    if (held !== undefined && held.size >= slot.max)
+    const held = slot === undefined ? undefined : slots.get(slot.id);
+    if (slot !== undefined && held !== undefined && held.size >= slot.max)
       return { slot: false, free: 0, allowed: false, levels: [], leased: [] };
     const result = take(specs);
-    let size = held?.size ?? 0;
-    if (result.allowed) {
+    if (slot !== undefined && result.allowed) {
       if (held === undefined) slots.set(slot.id, new Set([slot.holder]));
       else held.add(slot.holder);
-      size = slots.get(slot.id)?.size ?? 0;
     }
     return {
       slot: true,
-      free: slot.max - size,
+      free: slot === undefined ? Number.POSITIVE_INFINITY : slot.max - (slots.get(slot.id)?.size ?? 0),
       allowed: result.allowed,
       levels: result.levels,
       leased: result.leased,
@@ -95,13 +88,7 @@ export function memoryCounters(now: () => number = Date.now): LimitCounters {
 
   function adjust({ bucket, delta }: Adjustment) {
     const time = now();
-    const level = Math.min(bucket.capacity, levelOf(bucket, time) - delta);
-    const state = buckets.get(bucket.id);
-    if (state === undefined) buckets.set(bucket.id, { level, at: time });
-    else {
-      state.level = level;
-      state.at = time;
-    }
+    store(bucket.id, Math.min(bucket.capacity, levelOf(bucket, time) - delta), time);
   }
 
   return {
