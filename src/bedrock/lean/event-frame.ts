@@ -36,15 +36,18 @@ for (const text of [
   repeated.set(bytes.length, [...(repeated.get(bytes.length) ?? []), { text, bytes }]);
 }
 
+/** Whether `frame` holds `expected` from `start` on (the caller knows the lengths are equal). */
+function holdsAt(frame: Buffer, start: number, expected: Buffer): boolean {
+  let at = 0;
+  while (at < expected.length && expected[at] === frame[start + at]) at++;
+  return at === expected.length;
+}
+
 /** A repeated text, or undefined. */
 function repeatedAt(frame: Buffer, start: number, end: number): string | undefined {
   const candidates = repeated.get(end - start);
   if (candidates !== undefined) {
-    for (const { text, bytes } of candidates) {
-      let at = 0;
-      while (at < bytes.length && bytes[at] === frame[start + at]) at++;
-      if (at === bytes.length) return text;
-    }
+    for (const { text, bytes } of candidates) if (holdsAt(frame, start, bytes)) return text;
   }
   return undefined;
 }
@@ -62,11 +65,7 @@ let knownCount = 0;
 function knownBlock(frame: Buffer, start: number, end: number): Readonly<Record<string, string>> | undefined {
   const candidates = knownBlocks.get(end - start);
   if (candidates === undefined) return undefined;
-  for (const { bytes, headers } of candidates) {
-    let at = 0;
-    while (at < bytes.length && bytes[at] === frame[start + at]) at++;
-    if (at === bytes.length) return headers;
-  }
+  for (const { bytes, headers } of candidates) if (holdsAt(frame, start, bytes)) return headers;
   return undefined;
 }
 
