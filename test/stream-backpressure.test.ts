@@ -27,6 +27,19 @@ const deltas = 1_500;
 // buffer up to tcp_wmem's (4 MiB), and a 24 MiB stream was once written whole while the client read nothing.
 const prompt = `${"a".repeat(40_959)} `.repeat(deltas);
 
+/** `count()` once it has not changed for half a second. */
+async function settled(count: () => number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const now = count();
+    if (now === last) return now;
+    last = now;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return count();
+}
+
 const routes = [
   {
     name: "OpenAI chat",
@@ -72,11 +85,16 @@ describe("a client that stops reading a stream", () => {
               stack.emulator.requests.find((r) => r.operation === "ConverseStream")?.writtenAt?.length ?? 0;
             response.once("data", () => {
               response.pause();
-              setTimeout(() => paused.push(written()), 1_000);
-              setTimeout(() => {
+              // Held means the emulator's count settles while the client reads nothing. On a busy machine
+              // the buffers on the way take a while to fill, so the first count is taken once it has not
+              // moved for half a second (at most 20 s); a gateway that read ahead without bound would let
+              // the emulator write everything by then.
+              void settled(written).then(async (count) => {
+                paused.push(count);
+                await new Promise((resolve) => setTimeout(resolve, 500));
                 paused.push(written());
                 response.resume();
-              }, 1_500);
+              }, reject);
             });
           },
         );
